@@ -1,0 +1,60 @@
+import { playwright } from '@vitest/browser-playwright';
+import { defineConfig } from 'vitest/config';
+
+/** Chromium flags that give headless Chromium a WebGPU adapter (SwiftShader when there is no GPU). */
+export const chromiumWebGpuArgs = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const swiftshaderIcd = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'gpu-node',
+          include: ['test/gpu/**/*.test.ts'],
+          environment: 'node',
+          // dawn.node is not safe in worker threads (dawn-gpu/node-webgpu #13): one forked process, files in sequence.
+          pool: 'forks',
+          fileParallelism: false,
+          setupFiles: ['test/setup/gpu-node.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          env: { VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES ?? swiftshaderIcd },
+        },
+      },
+      {
+        test: {
+          name: 'gpu-browser',
+          include: ['test/gpu/**/*.test.ts'],
+          setupFiles: ['test/setup/gpu-browser.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: playwright({ launchOptions: { executablePath: chromium, args: chromiumWebGpuArgs } }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+    ],
+  },
+});
