@@ -1,0 +1,30 @@
+/**
+ * A small seeded PRNG (mulberry32): deterministic on every platform, 32-bit state, never Math.random.
+ * Good enough for test data; not for anything that needs statistical or cryptographic quality.
+ */
+export interface Prng {
+  /** Next value in [0, 2^32). */
+  nextU32(): number;
+  /** Next value in [0, 1), a multiple of 2^-32. */
+  nextFloat(): number;
+  /** Next value in [lo, hi). */
+  uniform(lo: number, hi: number): number;
+}
+
+export function createPrng(seed: number): Prng {
+  if (!Number.isFinite(seed)) throw new Error(`PRNG seed must be a finite number, got ${seed}`);
+  let state = Math.trunc(seed) >>> 0;
+  const nextU32 = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+  const nextFloat = (): number => nextU32() / 4294967296;
+  return {
+    nextU32,
+    nextFloat,
+    uniform: (lo, hi) => lo + (hi - lo) * nextFloat(),
+  };
+}
