@@ -1,6 +1,20 @@
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 
+// Vitest 5's reporter calls Map.groupBy (Node 21+) when it prints failures; Node 20 lacks it.
+const mapWithGroupBy = Map as unknown as { groupBy?: unknown };
+mapWithGroupBy.groupBy ??= <K, V>(items: Iterable<V>, key: (v: V, i: number) => K): Map<K, V[]> => {
+  const groups = new Map<K, V[]>();
+  let i = 0;
+  for (const item of items) {
+    const k = key(item, i++);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+};
+
 /** Chromium flags that give headless Chromium a WebGPU adapter (SwiftShader when there is no GPU). */
 export const chromiumWebGpuArgs = [
   '--enable-unsafe-webgpu',

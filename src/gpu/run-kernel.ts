@@ -1,0 +1,72 @@
+import type { KernelCost, KernelDescriptor, KernelOptions, PreparedKernel } from '../kernels/kernel';
+import { lseElements, type ProblemData, qElements } from '../problem/problem';
+import { checkBufferPlan, readBuffer } from './buffers';
+import type { GpuContext } from './context';
+import { GpuError, withErrorScopes } from './errors';
+
+/** What one kernel produced for one problem. */
+export interface KernelOutput {
+  readonly kernel: string;
+  readonly variant: string;
+  readonly o: Float32Array;
+  readonly lse: Float32Array;
+  readonly cost: KernelCost;
+}
+
+/** Check the kernel can run the problem here, then allocate and upload inside error scopes. */
+export async function prepareKernel(
+  gpu: GpuContext,
+  kernel: KernelDescriptor,
+  data: ProblemData,
+  options: KernelOptions = {},
+): Promise<PreparedKernel> {
+  if (gpu.isLost) throw new GpuError('the WebGPU device was lost; acquire a new one');
+  const why = kernel.unsupported(data.spec, gpu, options);
+  if (why) throw new GpuError(`${kernel.name}: ${why}`);
+  checkBufferPlan(gpu, kernel.buffers(data.spec, gpu, options), `${kernel.name} kernel`);
+  return withErrorScopes(gpu.device, `${kernel.name}: prepare`, () => kernel.prepare(gpu, data, options));
+}
+
+/** Run a prepared kernel once and read back its output. */
+export async function runPrepared(
+  gpu: GpuContext,
+  kernelName: string,
+  prepared: PreparedKernel,
+  data: ProblemData,
+): Promise<KernelOutput> {
+  await withErrorScopes(gpu.device, `${kernelName}: run`, async () => {
+    const encoder = gpu.device.createCommandEncoder({ label: kernelName });
+    prepared.encode(encoder, (label) => encoder.beginComputePass({ label }));
+    gpu.device.queue.submit([encoder.finish()]);
+    await gpu.device.queue.onSubmittedWorkDone();
+  });
+  const [o, lse] = await withErrorScopes(gpu.device, `${kernelName}: read back`, () =>
+    Promise.all([
+      readBuffer(gpu, prepared.o, qElements(data.spec) * 4),
+      readBuffer(gpu, prepared.lse, lseElements(data.spec) * 4),
+    ]),
+  );
+  if (gpu.isLost) throw new GpuError(`${kernelName}: the WebGPU device was lost during the run`);
+  return {
+    kernel: kernelName,
+    variant: prepared.variant,
+    o: new Float32Array(o),
+    lse: new Float32Array(lse),
+    cost: prepared.cost,
+  };
+}
+
+/** Prepare, run once, read back, release. */
+export async function runKernel(
+  gpu: GpuContext,
+  kernel: KernelDescriptor,
+  data: ProblemData,
+  options: KernelOptions = {},
+): Promise<KernelOutput> {
+  const prepared = await prepareKernel(gpu, kernel, data, options);
+  try {
+    return await runPrepared(gpu, kernel.name, prepared, data);
+  } finally {
+    prepared.destroy();
+  }
+}

@@ -1,0 +1,127 @@
+import spanAttentionWgsl from '../../shaders/span-attention.wgsl?raw';
+import { uploadStorage, uploadUniform } from '../gpu/buffers';
+import type { GpuContext } from '../gpu/context';
+import { batchSize, type ProblemSpec } from '../problem/problem';
+import { type KvFormat, kvShaderSource } from './kv-format';
+
+/**
+ * Host side of shaders/span-attention.wgsl: attention of every (sequence, query head, query)
+ * over a per-sequence list of KV spans. Naive attention and Hydragen's unique-suffix part are both
+ * this kernel with different span tables.
+ */
+
+/** One contiguous run of a sequence's keys in a K/V buffer laid out [headsKV, length, D]. */
+export interface KvSpan {
+  /** Element offset of (KV head 0, token 0) in the K and V buffers. */
+  readonly base: number;
+  readonly length: number;
+  /** Elements between consecutive KV heads (length * D for a [headsKV, length, D] block). */
+  readonly headStride: number;
+  /** Position of the span's first token within its sequence (for causal masking). */
+  readonly tokenStart: number;
+}
+
+export const SPAN_ATTENTION_WG = 64;
+
+/** Words of the span table for `spansPerSeq` (one list per sequence). */
+export function spanTableBytes(spansPerSeq: readonly (readonly KvSpan[])[]): { seqs: number; spans: number } {
+  const n = spansPerSeq.reduce((a, s) => a + s.length, 0);
+  return { seqs: spansPerSeq.length * 16, spans: Math.max(1, n) * 16 };
+}
+
+export interface SpanAttentionBuffers {
+  readonly q: GPUBuffer;
+  readonly k: GPUBuffer;
+  readonly v: GPUBuffer;
+  readonly o: GPUBuffer;
+  readonly lse: GPUBuffer;
+}
+
+export interface SpanAttention {
+  /** Record the dispatch into an open compute pass. */
+  dispatch(pass: GPUComputePassEncoder): void;
+  destroy(): void;
+}
+
+export function createSpanAttention(
+  gpu: GpuContext,
+  spec: ProblemSpec,
+  format: KvFormat,
+  buffers: SpanAttentionBuffers,
+  spansPerSeq: readonly (readonly KvSpan[])[],
+  seqLengths: readonly number[],
+): SpanAttention {
+  const B = batchSize(spec);
+  const D = spec.headDim;
+  if (spansPerSeq.length !== B || seqLengths.length !== B) {
+    throw new Error(`span table has ${spansPerSeq.length} sequences, problem has ${B}`);
+  }
+  const seqWords = new Uint32Array(B * 4);
+  const spanWords = new Uint32Array(
+    Math.max(
+      1,
+      spansPerSeq.reduce((a, s) => a + s.length, 0),
+    ) * 4,
+  );
+  let at = 0;
+  spansPerSeq.forEach((list, b) => {
+    seqWords.set([at, list.length, seqLengths[b], 0], b * 4);
+    for (const s of list) {
+      spanWords.set([s.base / 4, s.length, s.headStride / 4, s.tokenStart], at * 4);
+      at++;
+    }
+  });
+
+  const params = new ArrayBuffer(32);
+  const u = new Uint32Array(params);
+  const f = new Float32Array(params);
+  u[0] = spec.headsQ;
+  u[1] = spec.headsQ / spec.headsKV;
+  u[2] = spec.queriesPerSeq;
+  u[3] = spec.causal ? 1 : 0;
+  f[4] = spec.scale;
+  u[5] = B;
+  f[6] = Number.NEGATIVE_INFINITY;
+
+  const key = `span-attention/${format}/D${D}`;
+  const pipeline = gpu.pipeline(key, () => ({
+    label: key,
+    layout: 'auto',
+    compute: {
+      module: gpu.shader(`span-attention/${format}`, kvShaderSource(format) + spanAttentionWgsl),
+      entryPoint: 'main',
+      constants: { HEAD_DIM: D, WG: SPAN_ATTENTION_WG },
+    },
+  }));
+
+  const uniform = uploadUniform(gpu, 'span-attention params', new Uint8Array(params));
+  const seqBuf = uploadStorage(gpu, 'span-attention seqs', seqWords);
+  const spanBuf = uploadStorage(gpu, 'span-attention spans', spanWords);
+  const bindGroup = gpu.device.createBindGroup({
+    label: key,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [
+      { binding: 0, resource: { buffer: uniform } },
+      { binding: 1, resource: { buffer: buffers.q } },
+      { binding: 2, resource: { buffer: buffers.k } },
+      { binding: 3, resource: { buffer: buffers.v } },
+      { binding: 4, resource: { buffer: seqBuf } },
+      { binding: 5, resource: { buffer: spanBuf } },
+      { binding: 6, resource: { buffer: buffers.o } },
+      { binding: 7, resource: { buffer: buffers.lse } },
+    ],
+  });
+
+  return {
+    dispatch(pass) {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(spec.headsQ * spec.queriesPerSeq, B);
+    },
+    destroy() {
+      uniform.destroy();
+      seqBuf.destroy();
+      spanBuf.destroy();
+    },
+  };
+}

@@ -1,0 +1,3 @@
+import { installTestGpuEntry } from './gpu-entry';
+
+installTestGpuEntry(navigator.gpu, 'browser');
