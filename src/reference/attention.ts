@@ -1,0 +1,88 @@
+import {
+  batchSize,
+  groupSize,
+  lseElements,
+  type ProblemData,
+  qElements,
+  sequenceLengths,
+  visibleKeys,
+} from '../problem/problem';
+
+/**
+ * Exact attention in f64, straight from the definition. For sequence b, query head h and query i:
+ *   KV head   g = floor(h / (headsQ / headsKV))
+ *   keys      the concatenation of the sequence's segments (head g), L in all
+ *   visible   the first visibleKeys(spec, L, i) keys (all when not causal; causal: positions <= L - Lq + i)
+ *   s_j       = scale * (q · k_j)
+ *   m         = max_j s_j,  sum = Σ_j exp(s_j - m)
+ *   o         = Σ_j exp(s_j - m) v_j / sum
+ *   lse       = m + ln(sum)   (natural log)
+ * Layouts as in problem.ts: o [B, headsQ, Lq, D], lse [B, headsQ, Lq].
+ */
+export function referenceAttention(data: ProblemData): { o: Float64Array; lse: Float64Array } {
+  const { spec, q } = data;
+  const D = spec.headDim;
+  const Lq = spec.queriesPerSeq;
+  const Hq = spec.headsQ;
+  const group = groupSize(spec);
+  const segLen = new Map(spec.segments.map((s) => [s.id, s.length]));
+  const lengths = sequenceLengths(spec);
+  const o = new Float64Array(qElements(spec));
+  const lse = new Float64Array(lseElements(spec));
+  const scores = new Float64Array(Math.max(1, ...lengths));
+  const qrow = new Float64Array(D);
+  const acc = new Float64Array(D);
+
+  for (let b = 0; b < batchSize(spec); b++) {
+    const L = lengths[b];
+    const segs = spec.sequences[b].map((id) => {
+      const kv = data.kv.get(id);
+      if (!kv) throw new Error(`referenceAttention: no K/V for segment ${JSON.stringify(id)}`);
+      return { k: kv.k, v: kv.v, length: segLen.get(id) ?? 0 };
+    });
+    for (let h = 0; h < Hq; h++) {
+      const g = Math.floor(h / group);
+      for (let i = 0; i < Lq; i++) {
+        const row = (b * Hq + h) * Lq + i;
+        const qOff = row * D;
+        for (let d = 0; d < D; d++) qrow[d] = q[qOff + d];
+        const n = visibleKeys(spec, L, i);
+
+        // Scores over the visible keys, walking the segments in order.
+        let m = Number.NEGATIVE_INFINITY;
+        let j = 0;
+        for (const s of segs) {
+          if (j >= n) break;
+          const take = Math.min(s.length, n - j);
+          const base = g * s.length * D;
+          for (let t = 0; t < take; t++, j++) {
+            const kOff = base + t * D;
+            let dot = 0;
+            for (let d = 0; d < D; d++) dot += qrow[d] * s.k[kOff + d];
+            const x = spec.scale * dot;
+            scores[j] = x;
+            if (x > m) m = x;
+          }
+        }
+
+        let sum = 0;
+        acc.fill(0);
+        j = 0;
+        for (const s of segs) {
+          if (j >= n) break;
+          const take = Math.min(s.length, n - j);
+          const base = g * s.length * D;
+          for (let t = 0; t < take; t++, j++) {
+            const p = Math.exp(scores[j] - m);
+            sum += p;
+            const vOff = base + t * D;
+            for (let d = 0; d < D; d++) acc[d] += p * s.v[vOff + d];
+          }
+        }
+        for (let d = 0; d < D; d++) o[qOff + d] = acc[d] / sum;
+        lse[row] = m + Math.log(sum);
+      }
+    }
+  }
+  return { o, lse };
+}

@@ -1,0 +1,179 @@
+import type { AttentionResult, KvDtype, ProblemSpec } from '../problem/problem';
+import { batchSize } from '../problem/problem';
+
+/**
+ * Comparison of a kernel's result with the reference. An element passes when
+ *   |got - ref| <= atol + rtol * |ref|
+ * and got is finite (NaN or ±Infinity in `got` always fails). The worst element is the one with the
+ * largest |got - ref| / (atol + rtol * |ref|); relative errors use a floor on |ref| (REL_ERR_FLOOR).
+ */
+export interface Tolerance {
+  readonly atol: number;
+  readonly rtol: number;
+}
+
+/** Relative error is |Δ| / max(|ref|, REL_ERR_FLOOR), so values near 0 do not blow it up. */
+export const REL_ERR_FLOOR = 1e-3;
+
+const TOLERANCES: Readonly<Record<KvDtype, Tolerance>> = {
+  f32: { atol: 1e-5, rtol: 1e-4 },
+  f16: { atol: 2e-3, rtol: 5e-3 },
+};
+
+export const toleranceFor = (kvDtype: KvDtype): Tolerance => TOLERANCES[kvDtype];
+
+/** Errors over one tensor (or over both, in Comparison.combined). */
+export interface TensorErrors {
+  /** Elements compared. */
+  readonly count: number;
+  /** Over every element; Infinity when got has a non-finite value. */
+  readonly maxAbsErr: number;
+  readonly maxRelErr: number;
+  /** Elements that fail the tolerance, non-finite ones included. */
+  readonly failures: number;
+  /** NaN or ±Infinity values in got. */
+  readonly nonFinite: number;
+  /** The worst element (largest |Δ| / (atol + rtol |ref|)); null when count is 0. */
+  readonly worst: WorstElement | null;
+  readonly pass: boolean;
+}
+
+export interface WorstElement {
+  readonly tensor: 'o' | 'lse';
+  /** Flat index into the tensor. */
+  readonly index: number;
+  /** [b, h, i, d] for o, [b, h, i] for lse. */
+  readonly multiIndex: readonly number[];
+  /** e.g. "o[b=3,h=1,i=0,d=17]". */
+  readonly label: string;
+  readonly ref: number;
+  readonly got: number;
+  readonly absErr: number;
+  readonly relErr: number;
+  /** |Δ| / (atol + rtol |ref|): above 1 fails. */
+  readonly ratio: number;
+}
+
+export interface Comparison {
+  readonly tolerance: Tolerance;
+  readonly o: TensorErrors;
+  readonly lse: TensorErrors;
+  readonly combined: TensorErrors;
+  readonly pass: boolean;
+}
+
+export function compareResults(
+  spec: ProblemSpec,
+  ref: AttentionResult,
+  got: AttentionResult,
+  tol: Tolerance = toleranceFor(spec.kvDtype),
+): Comparison {
+  const B = batchSize(spec);
+  const Lq = spec.queriesPerSeq;
+  const oShape = [B, spec.headsQ, Lq, spec.headDim];
+  const lseShape = [B, spec.headsQ, Lq];
+  const o = compareTensor('o', oShape, ['b', 'h', 'i', 'd'], ref.o, got.o, tol);
+  const lse = compareTensor('lse', lseShape, ['b', 'h', 'i'], ref.lse, got.lse, tol);
+  const worst = !o.worst ? lse.worst : !lse.worst || o.worst.ratio >= lse.worst.ratio ? o.worst : lse.worst;
+  const combined: TensorErrors = {
+    count: o.count + lse.count,
+    maxAbsErr: Math.max(o.maxAbsErr, lse.maxAbsErr),
+    maxRelErr: Math.max(o.maxRelErr, lse.maxRelErr),
+    failures: o.failures + lse.failures,
+    nonFinite: o.nonFinite + lse.nonFinite,
+    worst,
+    pass: o.pass && lse.pass,
+  };
+  return { tolerance: tol, o, lse, combined, pass: combined.pass };
+}
+
+function compareTensor(
+  tensor: 'o' | 'lse',
+  shape: readonly number[],
+  axes: readonly string[],
+  ref: ArrayLike<number>,
+  got: ArrayLike<number>,
+  tol: Tolerance,
+): TensorErrors {
+  const n = shape.reduce((a, x) => a * x, 1);
+  if (ref.length !== n)
+    throw new Error(`compareResults: reference ${tensor} has ${ref.length} elements; expected ${n}`);
+  if (got.length !== n) throw new Error(`compareResults: ${tensor} has ${got.length} elements; expected ${n}`);
+  let maxAbsErr = 0;
+  let maxRelErr = 0;
+  let failures = 0;
+  let nonFinite = 0;
+  let worstIndex = -1;
+  let worstRatio = -1;
+  for (let k = 0; k < n; k++) {
+    const r = ref[k];
+    const g = got[k];
+    let abs: number;
+    let rel: number;
+    let ratio: number;
+    if (!Number.isFinite(g)) {
+      nonFinite++;
+      abs = rel = ratio = Number.POSITIVE_INFINITY;
+    } else {
+      abs = Math.abs(g - r);
+      rel = abs / Math.max(Math.abs(r), REL_ERR_FLOOR);
+      ratio = abs / (tol.atol + tol.rtol * Math.abs(r));
+    }
+    if (!(abs <= tol.atol + tol.rtol * Math.abs(r))) failures++;
+    if (abs > maxAbsErr) maxAbsErr = abs;
+    if (rel > maxRelErr) maxRelErr = rel;
+    if (ratio > worstRatio) {
+      worstRatio = ratio;
+      worstIndex = k;
+    }
+  }
+  let worst: WorstElement | null = null;
+  if (worstIndex >= 0) {
+    const multiIndex = unflatten(worstIndex, shape);
+    const r = ref[worstIndex];
+    const g = got[worstIndex];
+    const abs = Number.isFinite(g) ? Math.abs(g - r) : Number.POSITIVE_INFINITY;
+    worst = {
+      tensor,
+      index: worstIndex,
+      multiIndex,
+      label: `${tensor}[${multiIndex.map((x, a) => `${axes[a]}=${x}`).join(',')}]`,
+      ref: r,
+      got: g,
+      absErr: abs,
+      relErr: abs / Math.max(Math.abs(r), REL_ERR_FLOOR),
+      ratio: worstRatio,
+    };
+  }
+  return { count: n, maxAbsErr, maxRelErr, failures, nonFinite, worst, pass: failures === 0 };
+}
+
+/** Row-major multi-index of a flat index. */
+export function unflatten(index: number, shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length);
+  let rest = index;
+  for (let a = shape.length - 1; a >= 0; a--) {
+    out[a] = rest % shape[a];
+    rest = Math.floor(rest / shape[a]);
+  }
+  return out;
+}
+
+const sci = (x: number): string => (Number.isFinite(x) ? x.toExponential(2) : String(x));
+
+/**
+ * One line for tables and logs, e.g.
+ * "PASS  o: abs 1.19e-7 rel 2.05e-6  lse: abs 4.77e-7 rel 1.03e-7  worst o[b=0,h=1,i=0,d=3] got 0.1 ref 0.1  0/264 failing"
+ */
+export function formatComparisonRow(c: Comparison): string {
+  const w = c.combined.worst;
+  const worst = w ? `worst ${w.label} got ${w.got} ref ${w.ref}` : 'no elements';
+  const nonFinite = c.combined.nonFinite > 0 ? ` (${c.combined.nonFinite} NaN/Inf)` : '';
+  return [
+    c.pass ? 'PASS' : 'FAIL',
+    ` o: abs ${sci(c.o.maxAbsErr)} rel ${sci(c.o.maxRelErr)}`,
+    ` lse: abs ${sci(c.lse.maxAbsErr)} rel ${sci(c.lse.maxRelErr)}`,
+    ` ${worst}`,
+    ` ${c.combined.failures}/${c.combined.count} failing${nonFinite}`,
+  ].join(' ');
+}
