@@ -1,0 +1,34 @@
+import type { KernelOptions } from '../src/kernels/kernel';
+import type { ProblemInput } from '../src/problem/problem';
+
+/**
+ * A benchmark suite: one swept axis, a problem per axis value, and the kernel variants to time on
+ * each. The CLI (`npm run bench -- --suite <name>`) and the page run the same definitions.
+ */
+
+/** One kernel variant to time on a config: a kernel name plus options, with a label for charts. */
+export interface BenchVariant {
+  readonly kernel: string;
+  readonly options?: KernelOptions;
+  /** Shown in tables and as the chart series name; defaults to the kernel name. */
+  readonly label?: string;
+}
+
+/** One point of the sweep. */
+export interface BenchConfig {
+  /** The axis value this config sits at. */
+  readonly axisValue: number;
+  /** e.g. "B=128 P=4096". */
+  readonly label: string;
+  readonly input: ProblemInput;
+  readonly variants: readonly BenchVariant[];
+}
+
+export interface BenchSuite {
+  readonly name: string;
+  readonly description: string;
+  /** The swept axis, e.g. { name: "batch", log: true }. */
+  readonly axis: { readonly name: string; readonly log: boolean };
+  /** The configs of the sweep, in axis order. */
+  configs(): BenchConfig[];
+}
