@@ -1,12 +1,4 @@
-import {
-  batchSize,
-  groupSize,
-  lseElements,
-  type ProblemData,
-  qElements,
-  sequenceLengths,
-  visibleKeys,
-} from '../problem/problem';
+import { groupSize, lseElements, type ProblemData, sequenceLengths, visibleKeys } from '../problem/problem';
 
 /**
  * Exact attention in f64, straight from the definition. For sequence b, query head h and query i:
@@ -20,6 +12,18 @@ import {
  * Layouts as in problem.ts: o [B, headsQ, Lq, D], lse [B, headsQ, Lq].
  */
 export function referenceAttention(data: ProblemData): { o: Float64Array; lse: Float64Array } {
+  return referenceRows(data, null);
+}
+
+/**
+ * The reference for selected output rows only (row = (b * headsQ + h) * Lq + i), in the order given;
+ * `rows` null means every row. o is [rows, D], lse is [rows]. Lets benchmarks check problems far too
+ * large for a full CPU reference on a sample of rows.
+ */
+export function referenceRows(
+  data: ProblemData,
+  rows: readonly number[] | null,
+): { o: Float64Array; lse: Float64Array } {
   const { spec, q } = data;
   const D = spec.headDim;
   const Lq = spec.queriesPerSeq;
@@ -27,62 +31,71 @@ export function referenceAttention(data: ProblemData): { o: Float64Array; lse: F
   const group = groupSize(spec);
   const segLen = new Map(spec.segments.map((s) => [s.id, s.length]));
   const lengths = sequenceLengths(spec);
-  const o = new Float64Array(qElements(spec));
-  const lse = new Float64Array(lseElements(spec));
+  const totalRows = lseElements(spec);
+  const count = rows ? rows.length : totalRows;
+  const o = new Float64Array(count * D);
+  const lse = new Float64Array(count);
   const scores = new Float64Array(Math.max(1, ...lengths));
   const qrow = new Float64Array(D);
   const acc = new Float64Array(D);
-
-  for (let b = 0; b < batchSize(spec); b++) {
-    const L = lengths[b];
-    const segs = spec.sequences[b].map((id) => {
+  const segmentsOf = (b: number) =>
+    spec.sequences[b].map((id) => {
       const kv = data.kv.get(id);
       if (!kv) throw new Error(`referenceAttention: no K/V for segment ${JSON.stringify(id)}`);
       return { k: kv.k, v: kv.v, length: segLen.get(id) ?? 0 };
     });
-    for (let h = 0; h < Hq; h++) {
-      const g = Math.floor(h / group);
-      for (let i = 0; i < Lq; i++) {
-        const row = (b * Hq + h) * Lq + i;
-        const qOff = row * D;
-        for (let d = 0; d < D; d++) qrow[d] = q[qOff + d];
-        const n = visibleKeys(spec, L, i);
+  let segsOfB = -1;
+  let segs: ReturnType<typeof segmentsOf> = [];
 
-        // Scores over the visible keys, walking the segments in order.
-        let m = Number.NEGATIVE_INFINITY;
-        let j = 0;
-        for (const s of segs) {
-          if (j >= n) break;
-          const take = Math.min(s.length, n - j);
-          const base = g * s.length * D;
-          for (let t = 0; t < take; t++, j++) {
-            const kOff = base + t * D;
-            let dot = 0;
-            for (let d = 0; d < D; d++) dot += qrow[d] * s.k[kOff + d];
-            const x = spec.scale * dot;
-            scores[j] = x;
-            if (x > m) m = x;
-          }
-        }
+  for (let r = 0; r < count; r++) {
+    const row = rows ? rows[r] : r;
+    if (!Number.isInteger(row) || row < 0 || row >= totalRows) throw new Error(`referenceRows: no row ${row}`);
+    const i = row % Lq;
+    const h = Math.floor(row / Lq) % Hq;
+    const b = Math.floor(row / (Lq * Hq));
+    if (b !== segsOfB) {
+      segs = segmentsOf(b);
+      segsOfB = b;
+    }
+    const L = lengths[b];
+    const g = Math.floor(h / group);
+    const qOff = row * D;
+    for (let d = 0; d < D; d++) qrow[d] = q[qOff + d];
+    const n = visibleKeys(spec, L, i);
 
-        let sum = 0;
-        acc.fill(0);
-        j = 0;
-        for (const s of segs) {
-          if (j >= n) break;
-          const take = Math.min(s.length, n - j);
-          const base = g * s.length * D;
-          for (let t = 0; t < take; t++, j++) {
-            const p = Math.exp(scores[j] - m);
-            sum += p;
-            const vOff = base + t * D;
-            for (let d = 0; d < D; d++) acc[d] += p * s.v[vOff + d];
-          }
-        }
-        for (let d = 0; d < D; d++) o[qOff + d] = acc[d] / sum;
-        lse[row] = m + Math.log(sum);
+    // Scores over the visible keys, walking the segments in order.
+    let m = Number.NEGATIVE_INFINITY;
+    let j = 0;
+    for (const s of segs) {
+      if (j >= n) break;
+      const take = Math.min(s.length, n - j);
+      const base = g * s.length * D;
+      for (let t = 0; t < take; t++, j++) {
+        const kOff = base + t * D;
+        let dot = 0;
+        for (let d = 0; d < D; d++) dot += qrow[d] * s.k[kOff + d];
+        const x = spec.scale * dot;
+        scores[j] = x;
+        if (x > m) m = x;
       }
     }
+
+    let sum = 0;
+    acc.fill(0);
+    j = 0;
+    for (const s of segs) {
+      if (j >= n) break;
+      const take = Math.min(s.length, n - j);
+      const base = g * s.length * D;
+      for (let t = 0; t < take; t++, j++) {
+        const p = Math.exp(scores[j] - m);
+        sum += p;
+        const vOff = base + t * D;
+        for (let d = 0; d < D; d++) acc[d] += p * s.v[vOff + d];
+      }
+    }
+    for (let d = 0; d < D; d++) o[r * D + d] = acc[d] / sum;
+    lse[r] = m + Math.log(sum);
   }
   return { o, lse };
 }
