@@ -87,7 +87,7 @@ export function compareResults(
   return { tolerance: tol, o, lse, combined, pass: combined.pass };
 }
 
-function compareTensor(
+export function compareTensor(
   tensor: 'o' | 'lse',
   shape: readonly number[],
   axes: readonly string[],

@@ -1,0 +1,279 @@
+import type { BenchConfig, BenchSuite, BenchVariant } from '../../benches/suite';
+import type { GpuContext } from '../gpu/context';
+import { GpuError } from '../gpu/errors';
+import { prepareKernel, runPrepared } from '../gpu/run-kernel';
+import { createTimer, type GpuTimer } from '../gpu/timer';
+import type { PassOpener, PreparedKernel } from '../kernels/kernel';
+import { getKernel } from '../kernels/registry';
+import { generateProblemData } from '../problem/generate';
+import type { ProblemInput, ProblemSpec } from '../problem/problem';
+import { resolveProblem } from '../problem/validate';
+import { checkAgainstKernel, checkAgainstReference, sampleReference } from './check';
+import {
+  type BenchEntry,
+  type BenchResultFile,
+  type BenchSettings,
+  type DeviceReport,
+  RESULT_SCHEMA,
+  RESULT_VERSION,
+} from './result';
+import { summarize } from './stats';
+
+/**
+ * Runs benchmark suites: for each config and variant, prepare, check the output (against the f64
+ * reference on sampled rows and against the suite's first variant), warm up by time, then time
+ * runs until both a minimum count and a time budget are reached. Used by the CLI and the page.
+ */
+
+export const defaultSettings: BenchSettings = {
+  seed: 1,
+  warmupMs: 500,
+  minRuns: 20,
+  maxRuns: 500,
+  budgetMs: 1500,
+  minSampleMs: 1,
+  checkRows: 64,
+};
+
+export interface BenchProgress {
+  readonly configIndex: number;
+  readonly configCount: number;
+  readonly config: string;
+  readonly variantIndex: number;
+  readonly variantCount: number;
+  readonly label: string;
+  readonly phase: 'generate' | 'prepare' | 'check' | 'warmup' | 'timing' | 'done';
+  readonly run: number;
+  readonly runs: number;
+}
+
+export interface BenchHooks {
+  readonly onProgress?: (p: BenchProgress) => void;
+  /** Called with each finished entry, in order. */
+  readonly onEntry?: (e: BenchEntry) => void;
+  readonly signal?: AbortSignal;
+  /** "cli" or "page". */
+  readonly source?: string;
+}
+
+export class BenchCancelled extends Error {
+  override name = 'BenchCancelled';
+  constructor() {
+    super('benchmark cancelled');
+  }
+}
+
+export function describeDevice(gpu: GpuContext): DeviceReport {
+  const l = gpu.limits;
+  return {
+    adapter: gpu.adapter,
+    features: gpu.features,
+    limits: {
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+    },
+    subgroupMinSize: gpu.subgroupMinSize,
+    subgroupMaxSize: gpu.subgroupMaxSize,
+  };
+}
+
+export const variantLabel = (v: BenchVariant): string => v.label ?? v.kernel;
+
+/** Run every config of a suite. */
+export async function runSuite(
+  gpu: GpuContext,
+  suite: BenchSuite,
+  settings: BenchSettings = defaultSettings,
+  hooks: BenchHooks = {},
+  configs: readonly BenchConfig[] = suite.configs(),
+): Promise<BenchResultFile> {
+  const timer = createTimer(gpu);
+  const entries: BenchEntry[] = [];
+  try {
+    for (let c = 0; c < configs.length; c++) {
+      const got = await runConfig(gpu, timer, configs[c], settings, hooks, c, configs.length);
+      entries.push(...got);
+    }
+  } finally {
+    timer.destroy();
+  }
+  return {
+    schema: RESULT_SCHEMA,
+    version: RESULT_VERSION,
+    createdAt: new Date().toISOString(),
+    source: hooks.source ?? 'cli',
+    device: describeDevice(gpu),
+    clock: timer.clock,
+    settings,
+    suite: { name: suite.name, description: suite.description, axis: { ...suite.axis } },
+    entries,
+  };
+}
+
+/** Run all variants of one config. */
+export async function runConfig(
+  gpu: GpuContext,
+  timer: GpuTimer,
+  config: BenchConfig,
+  settings: BenchSettings,
+  hooks: BenchHooks,
+  configIndex = 0,
+  configCount = 1,
+): Promise<BenchEntry[]> {
+  const progress = (variantIndex: number, label: string, phase: BenchProgress['phase'], run = 0, runs = 0) =>
+    hooks.onProgress?.({
+      configIndex,
+      configCount,
+      config: config.label,
+      variantIndex,
+      variantCount: config.variants.length,
+      label,
+      phase,
+      run,
+      runs,
+    });
+  const cancelled = () => {
+    if (hooks.signal?.aborted) throw new BenchCancelled();
+  };
+
+  progress(0, '', 'generate');
+  const spec = resolveProblem(config.input);
+  const data = generateProblemData(spec, settings.seed);
+  const reference = sampleReference(data, settings.checkRows);
+  let baseline: { label: string; o: Float32Array; lse: Float32Array } | undefined;
+  const entries: BenchEntry[] = [];
+
+  for (let v = 0; v < config.variants.length; v++) {
+    cancelled();
+    const variant = config.variants[v];
+    const label = variantLabel(variant);
+    const base = {
+      config: config.label,
+      axisValue: config.axisValue,
+      problem: problemJson(spec),
+      label,
+      kernel: variant.kernel,
+      options: variant.options ?? {},
+    };
+    progress(v, label, 'prepare');
+    let prepared: PreparedKernel | undefined;
+    try {
+      const kernel = getKernel(variant.kernel);
+      const options = variant.options ?? {};
+      const why = kernel.unsupported(spec, gpu, options);
+      if (why) {
+        entries.push(finish(hooks, { ...base, status: 'skipped', reason: why }));
+        continue;
+      }
+      try {
+        prepared = await prepareKernel(gpu, kernel, data, options);
+      } catch (e) {
+        if (e instanceof GpuError && !gpu.isLost) {
+          entries.push(finish(hooks, { ...base, status: 'skipped', reason: (e as Error).message }));
+          continue;
+        }
+        throw e;
+      }
+      progress(v, label, 'check');
+      const out = await runPrepared(gpu, kernel.name, prepared, data);
+      const checks = [checkAgainstReference(spec, reference, out)];
+      if (baseline) checks.push(checkAgainstKernel(spec, baseline.label, baseline, out));
+      else baseline = { label, o: out.o, lse: out.lse };
+
+      const timing = await timeKernel(timer, prepared, settings, hooks, (run, runs, phase) =>
+        progress(v, label, phase, run, runs),
+      );
+      const seconds = timing.medianMs / 1000;
+      entries.push(
+        finish(hooks, {
+          ...base,
+          ran: prepared.variant,
+          status: 'ok',
+          timing,
+          bytesMoved: prepared.cost.bytesMoved,
+          flops: prepared.cost.flops,
+          gbPerS: prepared.cost.bytesMoved / seconds / 1e9,
+          tflopPerS: prepared.cost.flops / seconds / 1e12,
+          checks,
+        }),
+      );
+    } catch (e) {
+      if (e instanceof BenchCancelled || gpu.isLost) throw e;
+      entries.push(finish(hooks, { ...base, status: 'failed', reason: (e as Error).message }));
+    } finally {
+      prepared?.destroy();
+    }
+  }
+  progress(config.variants.length - 1, '', 'done');
+  return entries;
+}
+
+function finish(hooks: BenchHooks, e: BenchEntry): BenchEntry {
+  hooks.onEntry?.(e);
+  return e;
+}
+
+/** The problem as JSON (ProblemInput form, every field explicit). */
+function problemJson(spec: ProblemSpec): ProblemInput {
+  return {
+    headsQ: spec.headsQ,
+    headsKV: spec.headsKV,
+    headDim: spec.headDim,
+    queriesPerSeq: spec.queriesPerSeq,
+    causal: spec.causal,
+    scale: spec.scale,
+    kvDtype: spec.kvDtype,
+    segments: spec.segments.map((s) => ({ id: s.id, length: s.length })),
+    sequences: spec.sequences.map((s) => [...s]),
+  };
+}
+
+/** Warm up by time, choose repetitions per sample, then time until minRuns and the budget are met. */
+async function timeKernel(
+  timer: GpuTimer,
+  prepared: PreparedKernel,
+  settings: BenchSettings,
+  hooks: BenchHooks,
+  progress: (run: number, runs: number, phase: 'warmup' | 'timing') => void,
+): Promise<NonNullable<BenchEntry['timing']>> {
+  let passesPerRep = 0;
+  const record = (reps: number) => (encoder: GPUCommandEncoder, openPass: PassOpener) => {
+    let passes = 0;
+    const counting: PassOpener = (label) => {
+      passes++;
+      return openPass(label);
+    };
+    for (let r = 0; r < reps; r++) prepared.encode(encoder, counting);
+    passesPerRep = passes / reps;
+  };
+
+  const warmStart = performance.now();
+  let single = Number.POSITIVE_INFINITY;
+  let warmRuns = 0;
+  while (warmRuns < 2 || performance.now() - warmStart < settings.warmupMs) {
+    if (hooks.signal?.aborted) throw new BenchCancelled();
+    const t = await timer.time(record(1));
+    single = Math.min(single, t);
+    warmRuns++;
+    progress(warmRuns, 0, 'warmup');
+  }
+  const warmupMs = performance.now() - warmStart;
+  const maxReps = Math.max(1, Math.floor(2000 / Math.max(1, passesPerRep)));
+  const reps = Math.min(maxReps, Math.max(1, Math.ceil(settings.minSampleMs / Math.max(single, 1e-4))));
+
+  const samples: number[] = [];
+  const start = performance.now();
+  while (
+    samples.length < settings.minRuns ||
+    (samples.length < settings.maxRuns && performance.now() - start < settings.budgetMs)
+  ) {
+    if (hooks.signal?.aborted) throw new BenchCancelled();
+    samples.push((await timer.time(record(reps))) / reps);
+    progress(samples.length, settings.minRuns, 'timing');
+  }
+  return { ...summarize(samples), repsPerRun: reps, warmupMs };
+}

@@ -1,0 +1,123 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { getSuite, suites } from '../../benches/suites';
+import type { BenchEntry, BenchSettings } from '../bench/result';
+import { defaultSettings, runSuite } from '../bench/runner';
+import { relativeSpread, SPREAD_WARNING } from '../bench/stats';
+import { cliGpu } from './gpu';
+import { fixed, formatTable, sci } from './table';
+import { UsageError } from './usage-error';
+
+export const benchUsage = `bench: time a suite's kernels and write the results as JSON (the page can load the file)
+
+  bench --suite <name> [--out <file.json>] [--configs <label substring>] [--seed N]
+        [--warmup-ms N] [--min-runs N] [--max-runs N] [--budget-ms N] [--check-rows N] [--dawn <flag>]...
+
+  suites: ${suites.map((s) => s.name).join(', ') || '(none yet)'}`;
+
+function intArg(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer (got ${value})`);
+  return n;
+}
+
+export async function benchCommand(argv: string[], log: (s: string) => void): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      suite: { type: 'string' },
+      out: { type: 'string' },
+      configs: { type: 'string' },
+      seed: { type: 'string' },
+      'warmup-ms': { type: 'string' },
+      'min-runs': { type: 'string' },
+      'max-runs': { type: 'string' },
+      'budget-ms': { type: 'string' },
+      'check-rows': { type: 'string' },
+      dawn: { type: 'string', multiple: true, default: [] },
+    },
+    strict: true,
+  });
+  if (!values.suite) throw new UsageError('--suite <name> is required');
+  const suite = (() => {
+    try {
+      return getSuite(values.suite);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  })();
+  const settings: BenchSettings = {
+    seed: intArg('seed', values.seed, defaultSettings.seed),
+    warmupMs: intArg('warmup-ms', values['warmup-ms'], defaultSettings.warmupMs),
+    minRuns: Math.max(1, intArg('min-runs', values['min-runs'], defaultSettings.minRuns)),
+    maxRuns: intArg('max-runs', values['max-runs'], defaultSettings.maxRuns),
+    budgetMs: intArg('budget-ms', values['budget-ms'], defaultSettings.budgetMs),
+    minSampleMs: defaultSettings.minSampleMs,
+    checkRows: intArg('check-rows', values['check-rows'], defaultSettings.checkRows),
+  };
+  const configs = suite.configs().filter((c) => !values.configs || c.label.includes(values.configs));
+  if (configs.length === 0) throw new UsageError(`no config of ${suite.name} matches "${values.configs}"`);
+
+  const gpu = await cliGpu(values.dawn, log);
+  try {
+    log(`suite ${suite.name}: ${suite.description}`);
+    const result = await runSuite(
+      gpu,
+      suite,
+      settings,
+      {
+        source: 'cli',
+        onEntry: (e) => log(entryLine(e)),
+      },
+      configs,
+    );
+    log(`clock: ${result.clock}`);
+    log(
+      formatTable(
+        ['config', 'variant', 'ran', 'median ms', 'p10', 'p90', 'runs', 'GB/s', 'TFLOP/s', 'check'],
+        result.entries.map(entryRow),
+      ),
+    );
+    if (values.out) {
+      await mkdir(dirname(values.out), { recursive: true });
+      await writeFile(values.out, `${JSON.stringify(result, null, 1)}\n`);
+      log(`results written to ${values.out}`);
+    }
+    const bad = result.entries.some((e) => e.status === 'failed' || e.checks?.some((c) => !c.pass));
+    return bad ? 1 : 0;
+  } finally {
+    gpu.destroy();
+  }
+}
+
+function checkCell(e: BenchEntry): string {
+  if (!e.checks) return '';
+  const failed = e.checks.filter((c) => !c.pass);
+  return failed.length === 0 ? 'PASS' : `FAIL vs ${failed.map((c) => `${c.against} (${c.worst})`).join('; ')}`;
+}
+
+function entryRow(e: BenchEntry): string[] {
+  if (e.status !== 'ok' || !e.timing)
+    return [e.config, e.label, '', '', '', '', '', '', '', `${e.status.toUpperCase()}: ${e.reason}`];
+  const t = e.timing;
+  const spread = relativeSpread(t) > SPREAD_WARNING ? ' (spread!)' : '';
+  return [
+    e.config,
+    e.label,
+    e.ran ?? '',
+    fixed(t.medianMs, 4) + spread,
+    fixed(t.p10Ms, 4),
+    fixed(t.p90Ms, 4),
+    `${t.runs}x${t.repsPerRun}`,
+    fixed(e.gbPerS, 1),
+    fixed(e.tflopPerS, 2),
+    checkCell(e),
+  ];
+}
+
+function entryLine(e: BenchEntry): string {
+  if (e.status !== 'ok' || !e.timing) return `  ${e.config} ${e.label}: ${e.status} (${e.reason})`;
+  return `  ${e.config} ${e.label}: median ${fixed(e.timing.medianMs, 4)} ms, ${fixed(e.gbPerS, 1)} GB/s, ${sci(e.tflopPerS)} TFLOP/s, ${checkCell(e)}`;
+}

@@ -1,0 +1,52 @@
+import { benchCommand, benchUsage } from './bench';
+import { UsageError } from './usage-error';
+import { verifyCommand, verifyUsage } from './verify';
+
+/**
+ * attention-playground CLI (Node + Dawn). `npm run verify -- ...` and `npm run bench -- ...` build
+ * this into dist-cli/cli.mjs, a single file that runs with only `node` and Dawn's addon
+ * (WEBGPU_DAWN_NODE) on a GPU server.
+ */
+
+const usage = `usage: cli.mjs <command> [options]
+
+${verifyUsage}
+
+${benchUsage}
+
+Environment: WEBGPU_DAWN_NODE (path of dawn.node), DAWN_FLAGS ("flag1;flag2"), VK_ICD_FILENAMES.`;
+
+async function main(argv: string[]): Promise<number> {
+  const log = (s: string) => console.log(s);
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'verify':
+        return await verifyCommand(rest, log);
+      case 'bench':
+        return await benchCommand(rest, log);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        log(usage);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    if (e instanceof UsageError || err.code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`error: ${err.message}\n\n${usage}`);
+      return 2;
+    }
+    if (err.name === 'ProblemError' || err.name === 'NpyError' || err.name === 'ProblemDirError') {
+      console.error(`error: ${err.message}`);
+      return 2;
+    }
+    console.error(`error: ${err.stack ?? err.message}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

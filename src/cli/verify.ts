@@ -1,0 +1,137 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runKernel } from '../gpu/run-kernel';
+import { readProblemDir, writeProblemDir, writeResultDir } from '../io/problem-dir';
+import { selectKernels } from '../kernels/registry';
+import { generateProblemData } from '../problem/generate';
+import { getPreset, presetNames } from '../problem/presets';
+import type { KvDtype, ProblemData } from '../problem/problem';
+import { resolveProblem } from '../problem/validate';
+import { referenceAttention } from '../reference/attention';
+import { compareResults, toleranceFor } from '../reference/compare';
+import { cliGpu } from './gpu';
+import { kernelOptionsFromArgs } from './kernel-options';
+import { formatTable, sci } from './table';
+import { UsageError } from './usage-error';
+
+export const verifyUsage = `verify: run kernels on a problem and compare each with the f64 CPU reference
+
+  verify (--problem <dir> | --preset <name> [--seed N] [--kv-dtype f32|f16])
+         [--kernel <name>[,<name>...]|all] [--out <dir>] [--export-problem <dir>]
+         [--block-size 8|16|32] [--split-k on|off|auto] [--partition-size N] [--dawn <flag>]...
+
+  --problem <dir>         problem.json + q.npy + seg_<id>_k.npy / seg_<id>_v.npy (see README)
+  --preset <name>         one of: ${presetNames().join(', ')}
+  --export-problem <dir>  write the problem (generated or read) in the problem-directory format
+  --out <dir>             write <dir>/<kernel>/o.npy and lse.npy, and <dir>/reference/
+  --dawn <flag>           a Dawn flag, e.g. enable-dawn-features=vulkan_enable_f16_on_nvidia (repeatable)
+
+Exit code: 0 all pass, 1 a tolerance failed (or a kernel failed), 2 bad input.`;
+
+export async function verifyCommand(argv: string[], log: (s: string) => void): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      problem: { type: 'string' },
+      preset: { type: 'string' },
+      seed: { type: 'string', default: '1' },
+      'kv-dtype': { type: 'string' },
+      kernel: { type: 'string', default: 'all' },
+      out: { type: 'string' },
+      'export-problem': { type: 'string' },
+      'block-size': { type: 'string' },
+      'split-k': { type: 'string' },
+      'partition-size': { type: 'string' },
+      dawn: { type: 'string', multiple: true, default: [] },
+    },
+    strict: true,
+  });
+  if ((values.problem === undefined) === (values.preset === undefined)) {
+    throw new UsageError('give exactly one of --problem <dir> or --preset <name>');
+  }
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer (got ${values.seed})`);
+  const dtype = values['kv-dtype'];
+  if (dtype !== undefined && dtype !== 'f32' && dtype !== 'f16') {
+    throw new UsageError(`--kv-dtype must be f32 or f16 (got ${dtype})`);
+  }
+  const kernels = (() => {
+    try {
+      return selectKernels(values.kernel);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  })();
+  const options = kernelOptionsFromArgs(values);
+
+  let data: ProblemData;
+  let source: string;
+  if (values.problem !== undefined) {
+    if (dtype) throw new UsageError('--kv-dtype applies to presets; a problem directory sets kvDtype in problem.json');
+    data = await readProblemDir(values.problem).catch((e: Error) => {
+      throw new UsageError(e.message);
+    });
+    source = `problem ${values.problem}`;
+  } else {
+    let input: ReturnType<typeof getPreset>;
+    try {
+      input = getPreset(values.preset as string);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    if (dtype) input = { ...input, kvDtype: dtype as KvDtype };
+    data = generateProblemData(resolveProblem(input), seed);
+    source = `preset ${values.preset} (seed ${seed})`;
+  }
+  const spec = data.spec;
+  if (values['export-problem']) {
+    await writeProblemDir(values['export-problem'], data);
+    log(`problem written to ${values['export-problem']}`);
+  }
+
+  const gpu = await cliGpu(values.dawn, log);
+  try {
+    const lens = spec.sequences.length;
+    log(
+      `${source}: B=${lens} headsQ=${spec.headsQ} headsKV=${spec.headsKV} D=${spec.headDim} Lq=${spec.queriesPerSeq} ` +
+        `causal=${spec.causal} kv=${spec.kvDtype} segments=${spec.segments.length}`,
+    );
+    const ref = referenceAttention(data);
+    if (values.out) await writeResultDir(join(values.out, 'reference'), ref, spec);
+
+    const rows: string[][] = [];
+    let failed = false;
+    for (const kernel of kernels) {
+      const why = kernel.unsupported(spec, gpu, options);
+      if (why) {
+        rows.push([kernel.name, '', '', '', '', `SKIP: ${why}`]);
+        continue;
+      }
+      try {
+        const out = await runKernel(gpu, kernel, data, options);
+        const c = compareResults(spec, ref, out);
+        if (!c.pass) failed = true;
+        const w = c.combined.worst;
+        rows.push([
+          kernel.name,
+          out.variant,
+          sci(c.combined.maxAbsErr),
+          sci(c.combined.maxRelErr),
+          w ? `${w.label} (${sci(w.ratio)} x tol)` : '',
+          c.pass ? 'PASS' : `FAIL (${c.combined.failures}/${c.combined.count} elements)`,
+        ]);
+        if (values.out) await writeResultDir(join(values.out, kernel.name), out, spec);
+      } catch (e) {
+        failed = true;
+        rows.push([kernel.name, '', '', '', '', `ERROR: ${(e as Error).message}`]);
+      }
+    }
+    const tol = toleranceFor(spec.kvDtype);
+    log(`tolerance: |got - ref| <= ${tol.atol} + ${tol.rtol}·|ref| (kv ${spec.kvDtype})`);
+    log(formatTable(['kernel', 'variant', 'max abs err', 'max rel err', 'worst element', 'result'], rows));
+    if (values.out) log(`outputs written under ${values.out}`);
+    return failed ? 1 : 0;
+  } finally {
+    gpu.destroy();
+  }
+}
