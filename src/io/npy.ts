@@ -183,8 +183,11 @@ export function parseNpy(bytes: Uint8Array, fileName: string): NpyArray {
     fail(`truncated: shape [${dims.join(', ')}] needs ${expected} bytes of data, the file has ${actual}`);
   if (actual > expected) fail(`${actual - expected} trailing bytes after the data of shape [${dims.join(', ')}]`);
 
-  // Copy so the typed array is aligned whatever the header length was.
-  const raw = bytes.slice(dataStart, dataStart + expected).buffer;
+  // Copy into a fresh buffer so the typed array is aligned whatever the header length was. (Not
+  // bytes.slice: on a Node Buffer, slice returns a view into a shared pool.)
+  const copy = new Uint8Array(expected);
+  copy.set(bytes.subarray(dataStart, dataStart + expected));
+  const raw = copy.buffer;
   const data =
     dtype === 'float32' ? new Float32Array(raw) : dtype === 'float16' ? new Uint16Array(raw) : new Float64Array(raw);
   return { dtype, shape: dims, data };

@@ -67,6 +67,18 @@ describe('parseNpy reads files written by NumPy', () => {
     expect(parseNpy(big.subarray(1, 1 + file.length), 'x').data).toEqual(f4);
   });
 
+  it('a Node Buffer that is a view into a larger pool (slice would not copy)', () => {
+    const file = fixture('f4_2x3.npy');
+    const pooled = Buffer.concat([Buffer.alloc(3, 7), Buffer.from(file), Buffer.alloc(5, 9)]).subarray(
+      3,
+      3 + file.length,
+    );
+    expect(pooled.buffer.byteLength).toBeGreaterThan(file.length);
+    const a = parseNpy(pooled, 'x');
+    expect(a.data).toEqual(f4);
+    expect(a.data.buffer.byteLength).toBe(24);
+  });
+
   it("accepts '=' (native order, taken as little-endian) and double-quoted keys", () => {
     const a = parseNpy(build(`{"descr": "=f4", "fortran_order": False, "shape": (6,)}`, bytesOf(f4)), 'x');
     expect(a.shape).toEqual([6]);
