@@ -125,7 +125,7 @@ class HeaderParser {
 }
 
 export function parseNpy(bytes: Uint8Array, fileName: string): NpyArray {
-  const fail = (msg: string): never => {
+  const fail: (msg: string) => never = (msg) => {
     throw new NpyError(fileName, msg);
   };
   if (bytes.length < 10 || MAGIC.some((m, i) => bytes[i] !== m)) fail('not a .npy file (bad magic string)');
@@ -157,24 +157,22 @@ export function parseNpy(bytes: Uint8Array, fileName: string): NpyArray {
   const descr = d.descr;
   if (typeof descr !== 'string')
     fail("malformed header: 'descr' is not a string (structured dtypes are not supported)");
-  const m = /^([<>|=])([a-zA-Z]\d+)$/.exec(descr as string);
+  const m = /^([<>|=])([a-zA-Z]\d+)$/.exec(descr);
   const kind = m ? DTYPES[m[2]] : undefined;
   if (!m || !kind) fail(`unsupported dtype '${descr}'; expected float16, float32 or float64 ('<f2', '<f4', '<f8')`);
-  const [, order] = m as RegExpExecArray;
-  if (order === '>')
-    fail(`big-endian dtype '${descr}' is not supported; save it little-endian ('<${(m as RegExpExecArray)[2]}')`);
+  const [, order, code] = m;
+  if (order === '>') fail(`big-endian dtype '${descr}' is not supported; save it little-endian ('<${code}')`);
   if (order === '|') fail(`dtype '${descr}': byte order '|' is only for 1-byte types`);
-  const { dtype, bytes: itemSize } = kind as { dtype: NpyDtype; bytes: number };
+  const { dtype, bytes: itemSize } = kind;
 
   if (typeof d.fortran_order !== 'boolean') fail("malformed header: 'fortran_order' must be True or False");
   if (d.fortran_order) fail('fortran_order True (column-major) is not supported; save with C order');
 
   const shapeVal = d.shape;
   if (!Array.isArray(shapeVal)) fail("malformed header: 'shape' must be a tuple");
-  const shape = shapeVal as PyValue[];
-  if (!shape.every((x): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0))
-    fail(`malformed header: bad shape (${shape.join(', ')})`);
-  const dims = shape as number[];
+  const isDim = (x: PyValue): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+  if (!shapeVal.every(isDim)) fail(`malformed header: bad shape (${shapeVal.join(', ')})`);
+  const dims: number[] = shapeVal.filter(isDim);
   const count = dims.reduce((a, x) => a * x, 1);
 
   const expected = count * itemSize;
