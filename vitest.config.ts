@@ -42,7 +42,7 @@ export default defineConfig({
       {
         test: {
           name: 'gpu-node',
-          include: ['test/gpu/**/*.test.ts'],
+          include: ['test/gpu/**/*.test.ts', 'test/cli/**/*.test.ts'],
           environment: 'node',
           // dawn.node is not safe in worker threads (dawn-gpu/node-webgpu #13): one forked process, files in sequence.
           pool: 'forks',
