@@ -1,8 +1,9 @@
 import type { KernelDescriptor } from './kernel';
 import { naiveKernel } from './naive';
+import { pagedKernel } from './paged';
 
 /** Every kernel the harness, CLI and page can run, in display order. */
-export const kernels: readonly KernelDescriptor[] = [naiveKernel];
+export const kernels: readonly KernelDescriptor[] = [naiveKernel, pagedKernel];
 
 export function getKernel(name: string): KernelDescriptor {
   const k = kernels.find((x) => x.name === name);
