@@ -1,0 +1,171 @@
+// Paged attention (vLLM style): K/V read through per-sequence block tables.
+//
+// Pool layout (k and v alike): [numBlocks, headsKV, BLOCK_SIZE, D]; token t of sequence b is row
+// t % BLOCK_SIZE of block block_table[seq.block_start + t / BLOCK_SIZE].
+//
+// Grid: x = partition, y = kv_head * row_tiles + tile, z = sequence. A workgroup computes up to ROWS
+// query rows that read the same KV head (the GQA group's heads x the Lq queries, row j = g * Lq + i),
+// so each K/V row it loads serves all of them. Tokens go in chunks of WG:
+//   1. thread t scores token t of the chunk against every row (K row read once, from the block);
+//   2. thread r < ROWS takes the chunk max of row r and the rescale factor (online softmax);
+//   3. thread t turns its scores into probabilities;
+//   4. thread d < D4 accumulates the d-th vec4 of every row's output over the chunk's tokens
+//      (V row read once, consecutive threads on consecutive vec4s) and the rows' sums.
+// Tokens past the sequence's end (the unused rows of its last block) are never loaded, so garbage
+// or NaN there cannot leak; causal masking gives a masked key probability 0, not exp(-big).
+//
+// Without split-K, one partition covers the whole sequence and the workgroup writes o and lse of
+// its rows. With split-K, partition p covers tokens [p * partition_size, (p + 1) * partition_size)
+// and the workgroup writes a partial (o, lse) that lse-merge.wgsl reduces; a partial that sees no
+// key writes o = 0, lse = -inf (weight 0 in the merge). Either way the output index of local row
+// `lr` (= h * Lq + i within the sequence) is out_base + lr * out_stride + partition.
+//
+// Prepended by the host: one of kv-f32.wgsl / kv-f16-packed.wgsl / kv-f16-native.wgsl (binds K and
+// V at 2 and 3, defines loadK4 / loadV4 in units of four elements).
+
+override HEAD_DIM: u32;         // D, a multiple of 4, at most 4 * WG
+override WG: u32 = 64;          // threads per workgroup = tokens per chunk
+override ROWS: u32 = 8;         // query rows per workgroup, at most MAX_ROWS
+override BLOCK_SIZE: u32 = 16;  // tokens per KV block
+override D4: u32 = HEAD_DIM / 4u;  // derived; the host never sets it
+const MAX_ROWS: u32 = 8u;
+const NEG_BIG: f32 = -3.0e38;   // finite "minus infinity" for running maxima (no NaN from inf - inf)
+
+struct Params {
+  heads_q: u32,
+  heads_kv: u32,
+  group_size: u32,       // headsQ / headsKV
+  queries_per_seq: u32,  // Lq
+  causal: u32,
+  scale: f32,
+  rows_per_group: u32,   // group_size * Lq: rows sharing one KV head
+  row_tiles: u32,        // ceil(rows_per_group / ROWS)
+  partition_size: u32,   // tokens per partition (the longest sequence when split-K is off)
+  neg_inf: f32,          // -infinity, from the host (a WGSL constant may not be infinite)
+  _pad0: u32,
+  _pad1: u32,
+}
+
+struct SeqInfo {
+  seq_len: u32,
+  block_start: u32,  // first entry of this sequence in block_table
+  out_base: u32,     // output index of local row 0, partition 0
+  out_stride: u32,   // partitions of this sequence (1 without split-K)
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> seqs: array<SeqInfo>;
+@group(0) @binding(5) var<storage, read> block_table: array<u32>;
+@group(0) @binding(6) var<storage, read_write> out_o: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> out_lse: array<f32>;
+
+var<workgroup> q_sh: array<vec4<f32>, ROWS * D4>;
+var<workgroup> p_sh: array<f32, ROWS * WG>;   // scores, then probabilities, [row][token]
+var<workgroup> tok_sh: array<u32, WG>;        // vec4 offset of (token, kv head, d = 0) in the pool
+var<workgroup> m_sh: array<f32, ROWS>;        // running max per row
+var<workgroup> alpha_sh: array<f32, ROWS>;    // this chunk's rescale of the old accumulators
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let part = wg.x;
+  let kv_head = wg.y / params.row_tiles;
+  let tile = wg.y % params.row_tiles;
+  let b = wg.z;
+  let seq = seqs[b];
+  let lq = params.queries_per_seq;
+
+  let part_start = part * params.partition_size;
+  if (part_start >= seq.seq_len) { return; }  // uniform: this sequence has fewer partitions
+  let end = min(part_start + params.partition_size, seq.seq_len);
+
+  let first_row = tile * ROWS;                               // within the KV head's group rows
+  let rows = min(ROWS, params.rows_per_group - first_row);   // rows of this tile
+  let local0 = kv_head * params.rows_per_group + first_row;  // local row (h * Lq + i) of tile row 0
+  let q_row0 = b * params.heads_q * lq + local0;              // global query row of tile row 0
+
+  for (var e = lid; e < ROWS * D4; e += WG) {
+    let r = e / D4;
+    q_sh[e] = select(vec4<f32>(0.0), q[(q_row0 + r) * D4 + e % D4], r < rows);
+  }
+  for (var r = lid; r < ROWS; r += WG) { m_sh[r] = NEG_BIG; }
+  workgroupBarrier();
+
+  var acc: array<vec4<f32>, MAX_ROWS>;
+  var l: array<f32, MAX_ROWS>;
+  let head_off = kv_head * BLOCK_SIZE * D4;
+
+  for (var c = part_start; c < end; c += WG) {
+    let n = min(WG, end - c);
+
+    // 1. Scores of token c + lid against every row.
+    let pos = c + lid;
+    if (lid < n) {
+      let blk = block_table[seq.block_start + pos / BLOCK_SIZE];
+      let base = (blk * params.heads_kv * BLOCK_SIZE + pos % BLOCK_SIZE) * D4 + head_off;
+      tok_sh[lid] = base;
+      // Explicit zero: Dawn + SwiftShader kept the previous chunk's values in an uninitialized var declared
+      // inside the loop (WGSL says it is zeroed each time), which broke every sequence longer than a chunk.
+      var qk = array<f32, MAX_ROWS>();
+      for (var d = 0u; d < D4; d++) {
+        let k4 = loadK4(base + d);
+        for (var r = 0u; r < ROWS; r++) { qk[r] += dot(q_sh[r * D4 + d], k4); }
+      }
+      for (var r = 0u; r < ROWS; r++) { p_sh[r * WG + lid] = qk[r] * params.scale; }
+    }
+    workgroupBarrier();
+
+    // 2. Chunk max and rescale factor per row, over the keys the row may see.
+    if (lid < rows) {
+      let i = (first_row + lid) % lq;
+      var visible = n;
+      if (params.causal != 0u) {
+        let qpos = seq.seq_len - lq + i;  // keys at positions <= qpos
+        visible = select(0u, min(n, qpos + 1u - c), qpos + 1u > c);
+      }
+      var mx = NEG_BIG;
+      for (var j = 0u; j < visible; j++) { mx = max(mx, p_sh[lid * WG + j]); }
+      let m_old = m_sh[lid];
+      let m_new = max(m_old, mx);
+      m_sh[lid] = m_new;
+      alpha_sh[lid] = exp(m_old - m_new);
+    }
+    workgroupBarrier();
+
+    // 3. Probabilities (0 for masked keys, tokens past the end, and rows past the tile).
+    if (lid < n) {
+      for (var r = 0u; r < ROWS; r++) {
+        var ok = r < rows;
+        if (params.causal != 0u) { ok = ok && pos <= seq.seq_len - lq + (first_row + r) % lq; }
+        let s = p_sh[r * WG + lid];
+        p_sh[r * WG + lid] = select(0.0, exp(s - m_sh[r]), ok);
+      }
+    }
+    workgroupBarrier();
+
+    // 4. Weighted sum of V rows.
+    if (lid < D4) {
+      for (var r = 0u; r < ROWS; r++) {
+        acc[r] *= alpha_sh[r];
+        l[r] *= alpha_sh[r];
+      }
+      for (var j = 0u; j < n; j++) {
+        let v4 = loadV4(tok_sh[j] + lid);
+        for (var r = 0u; r < ROWS; r++) {
+          let p = p_sh[r * WG + j];
+          acc[r] += p * v4;
+          l[r] += p;
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+
+  if (lid < D4) {
+    for (var r = 0u; r < rows; r++) {
+      let oi = seq.out_base + (local0 + r) * seq.out_stride + part;
+      out_o[oi * D4 + lid] = select(vec4<f32>(0.0), acc[r] / l[r], l[r] > 0.0);
+      if (lid == 0u) { out_lse[oi] = select(params.neg_inf, m_sh[r] + log(l[r]), l[r] > 0.0); }
+    }
+  }
+}

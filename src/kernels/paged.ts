@@ -1,0 +1,287 @@
+import pagedAttentionWgsl from '../../shaders/paged-attention.wgsl?raw';
+import { checkBufferPlan, createOutputBuffer, uploadStorage, uploadUniform } from '../gpu/buffers';
+import type { GpuContext } from '../gpu/context';
+import { BLOCK_SIZES } from '../paged/block-pool';
+import { buildPagedCache, type PagedCacheOptions, pagedPoolBlocks } from '../paged/build';
+import {
+  batchSize,
+  lseElements,
+  type ProblemData,
+  type ProblemSpec,
+  qElements,
+  sequenceLengths,
+} from '../problem/problem';
+import { attentionFlops, perSequenceKvBytes, queryOutputBytes } from './cost';
+import type { BufferRequest, KernelCost, KernelDescriptor, KernelOptions, PreparedKernel } from './kernel';
+import { encodeKv, type KvFormat, kvFormatBytes, kvFormatFor, kvShaderSource } from './kv-format';
+import { createLseMerge, type LseMerge, lseMergeTableBytes, type RowParts } from './lse-merge';
+
+/**
+ * Paged attention (vLLM style): K/V live in a pool of fixed-size blocks, each sequence reads
+ * them through its block table (src/paged/). Sequences sharing a prefix share its blocks
+ * (prefix caching), but each sequence still reads them itself: the saving is memory, not traffic.
+ *
+ * GPU layout: k and v pools [numBlocks, headsKV, blockSize, D] (f32 or f16), a flat u32 block
+ * table (each sequence's block ids, concatenated) and one SeqInfo per sequence.
+ *
+ * Grid (shaders/paged-attention.wgsl): one workgroup per (partition, KV head x row tile, sequence).
+ * A row tile is up to 8 query rows of one KV head's GQA group (its group_size heads x Lq queries),
+ * so each K/V block is read once per KV head (once per tile when group_size x Lq > 8).
+ *
+ * Split-K: with it, each sequence's KV is cut into partitions of `partitionSize` tokens (default
+ * 512, vLLM v2's), each a workgroup writing a partial (o, lse), reduced by the shared LSE merge
+ * (lse-merge.ts). Without it, one partition spans the longest sequence and the kernel writes o and
+ * lse directly, no merge pass. `splitK: 'auto'` (the default) turns it on when the longest sequence
+ * spans more than one partition and either the grid without split-K is small
+ * (< SPLIT_K_MIN_WORKGROUPS workgroups, too few to fill a large GPU) or the longest sequence is
+ * over SPLIT_K_LONG tokens (as vLLM, which always splits past 8192 so that a few long sequences do
+ * not serialize on a few workgroups).
+ *
+ * Bytes moved: Q + O + LSE, each sequence's K and V once (shared blocks count once per sequence,
+ * since each sequence reads them), the block tables and sequence table, and with split-K the
+ * partials written and read back by the merge.
+ */
+
+export const PAGED_WG = 64;
+export const PAGED_MAX_ROWS = 8;
+export const DEFAULT_BLOCK_SIZE = 16;
+export const DEFAULT_PARTITION_SIZE = 512;
+export const SPLIT_K_MIN_WORKGROUPS = 512;
+export const SPLIT_K_LONG = 8192;
+
+export interface PagedPlan {
+  readonly blockSize: number;
+  readonly splitK: boolean;
+  /** Tokens per partition (the longest sequence when split-K is off). */
+  readonly partitionSize: number;
+  /** Partitions of each sequence (1 each without split-K). */
+  readonly parts: readonly number[];
+  readonly maxParts: number;
+  readonly rowsPerTile: number;
+  readonly rowTiles: number;
+  readonly poolBlocks: number;
+  readonly tableEntries: number;
+  /** Partial (o, lse) rows with split-K; 0 without. */
+  readonly partials: number;
+}
+
+function optionProblem(options: KernelOptions): string | null {
+  const bs = options.blockSize ?? DEFAULT_BLOCK_SIZE;
+  if (!BLOCK_SIZES.includes(bs)) return `block size ${bs} is not one of ${BLOCK_SIZES.join(', ')}`;
+  const p = options.partitionSize ?? DEFAULT_PARTITION_SIZE;
+  if (!Number.isInteger(p) || p < 1) return `partition size ${p} must be a positive integer`;
+  const s = options.splitK ?? 'auto';
+  if (s !== true && s !== false && s !== 'auto') return `splitK ${String(s)} must be true, false or 'auto'`;
+  return null;
+}
+
+export function pagedPlan(spec: ProblemSpec, options: KernelOptions): PagedPlan {
+  const why = optionProblem(options);
+  if (why) throw new Error(`paged kernel: ${why}`);
+  const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
+  const lens = sequenceLengths(spec);
+  const maxLen = Math.max(...lens);
+  const B = batchSize(spec);
+  const rowsPerGroup = (spec.headsQ / spec.headsKV) * spec.queriesPerSeq;
+  const rowsPerTile = Math.min(PAGED_MAX_ROWS, rowsPerGroup);
+  const rowTiles = Math.ceil(rowsPerGroup / rowsPerTile);
+  const P = options.partitionSize ?? DEFAULT_PARTITION_SIZE;
+  const mode = options.splitK ?? 'auto';
+  const splitK =
+    mode === 'auto'
+      ? maxLen > P && (B * spec.headsKV * rowTiles < SPLIT_K_MIN_WORKGROUPS || maxLen > SPLIT_K_LONG)
+      : mode;
+  const partitionSize = splitK ? P : maxLen;
+  const parts = lens.map((L) => (splitK ? Math.ceil(L / P) : 1));
+  const rowsPerSeq = spec.headsQ * spec.queriesPerSeq;
+  return {
+    blockSize,
+    splitK,
+    partitionSize,
+    parts,
+    maxParts: Math.max(...parts),
+    rowsPerTile,
+    rowTiles,
+    poolBlocks: pagedPoolBlocks(spec, blockSize),
+    tableEntries: lens.reduce((a, L) => a + Math.ceil(L / blockSize), 0),
+    partials: splitK ? parts.reduce((a, n) => a + n * rowsPerSeq, 0) : 0,
+  };
+}
+
+const poolBytes = (spec: ProblemSpec, plan: PagedPlan, f: KvFormat): number =>
+  plan.poolBlocks * spec.headsKV * plan.blockSize * spec.headDim * kvFormatBytes(f);
+
+function cost(spec: ProblemSpec, plan: PagedPlan, format: KvFormat): KernelCost {
+  const tables = 4 * plan.tableEntries + 16 * batchSize(spec);
+  const partials = 2 * plan.partials * (spec.headDim + 1) * 4;
+  return {
+    bytesMoved: queryOutputBytes(spec) + perSequenceKvBytes(spec, kvFormatBytes(format)) + tables + partials,
+    flops: attentionFlops(spec),
+  };
+}
+
+function buffers(spec: ProblemSpec, gpu: GpuContext, options: KernelOptions): BufferRequest[] {
+  const plan = pagedPlan(spec, options);
+  const format = kvFormatFor(spec.kvDtype, gpu);
+  const pool = poolBytes(spec, plan, format);
+  const list: BufferRequest[] = [
+    { label: 'q', bytes: qElements(spec) * 4 },
+    { label: `k pool (${plan.poolBlocks} blocks of ${plan.blockSize})`, bytes: pool },
+    { label: `v pool (${plan.poolBlocks} blocks of ${plan.blockSize})`, bytes: pool },
+    { label: 'sequence table', bytes: 16 * batchSize(spec) },
+    { label: 'block table', bytes: 4 * Math.max(1, plan.tableEntries) },
+    { label: 'o', bytes: qElements(spec) * 4 },
+    { label: 'lse', bytes: lseElements(spec) * 4 },
+  ];
+  if (plan.splitK) {
+    list.push(
+      { label: 'partial o', bytes: plan.partials * spec.headDim * 4 },
+      { label: 'partial lse', bytes: plan.partials * 4 },
+      { label: 'merge tables', bytes: lseMergeTableBytes(lseElements(spec), plan.partials) },
+    );
+  }
+  return list;
+}
+
+function unsupported(spec: ProblemSpec, gpu: GpuContext, options: KernelOptions): string | null {
+  const why = optionProblem(options);
+  if (why) return why;
+  if (spec.headDim % 4 !== 0 || spec.headDim > 4 * PAGED_WG)
+    return `headDim ${spec.headDim} must be a multiple of 4, at most ${4 * PAGED_WG}`;
+  const plan = pagedPlan(spec, options);
+  const max = gpu.limits.maxComputeWorkgroupsPerDimension;
+  const dims: [string, number][] = [
+    ['partitions of the longest sequence', plan.maxParts],
+    ['headsKV x row tiles', spec.headsKV * plan.rowTiles],
+    ['batch', batchSize(spec)],
+  ];
+  for (const [what, n] of dims) {
+    if (n > max) return `${what} = ${n} exceeds maxComputeWorkgroupsPerDimension (${max})`;
+  }
+  return null;
+}
+
+/**
+ * Prepare the paged kernel; `cacheOptions` lets tests poison unused block rows with NaN and
+ * scramble the block order. The descriptor's prepare() is this with no cache options.
+ */
+export function preparePaged(
+  gpu: GpuContext,
+  data: ProblemData,
+  options: KernelOptions,
+  cacheOptions: PagedCacheOptions = {},
+): PreparedKernel {
+  const spec = data.spec;
+  const why = unsupported(spec, gpu, options);
+  if (why) throw new Error(`paged kernel: ${why}`);
+  checkBufferPlan(gpu, buffers(spec, gpu, options), 'paged kernel');
+  const plan = pagedPlan(spec, options);
+  const format = kvFormatFor(spec.kvDtype, gpu);
+  const B = batchSize(spec);
+  const D = spec.headDim;
+  const rowsPerSeq = spec.headsQ * spec.queriesPerSeq;
+
+  const { cache, sequenceIds } = buildPagedCache(data, plan.blockSize, cacheOptions);
+  const lens = sequenceLengths(spec);
+  const seqWords = new Uint32Array(B * 4);
+  const table = new Uint32Array(Math.max(1, plan.tableEntries));
+  const rowParts: number[][] = [];
+  let at = 0;
+  let partBase = 0;
+  for (let b = 0; b < B; b++) {
+    const t = cache.table(sequenceIds[b]);
+    if (t.length !== lens[b])
+      throw new Error(`paged kernel: sequence ${b} has ${t.length} tokens, expected ${lens[b]}`);
+    table.set(t.blocks, at);
+    const n = plan.parts[b];
+    seqWords.set([lens[b], at, plan.splitK ? partBase : b * rowsPerSeq, plan.splitK ? n : 1], b * 4);
+    if (plan.splitK) {
+      for (let r = 0; r < rowsPerSeq; r++) rowParts.push(Array.from({ length: n }, (_, p) => partBase + r * n + p));
+      partBase += n * rowsPerSeq;
+    }
+    at += t.blocks.length;
+  }
+
+  const params = new ArrayBuffer(48);
+  const u = new Uint32Array(params);
+  const f = new Float32Array(params);
+  u.set([spec.headsQ, spec.headsKV, spec.headsQ / spec.headsKV, spec.queriesPerSeq, spec.causal ? 1 : 0]);
+  f[5] = spec.scale;
+  u.set([(spec.headsQ / spec.headsKV) * spec.queriesPerSeq, plan.rowTiles, plan.partitionSize], 6);
+  f[9] = Number.NEGATIVE_INFINITY;
+
+  const key = `paged-attention/${format}/D${D}/R${plan.rowsPerTile}/BS${plan.blockSize}`;
+  const pipeline = gpu.pipeline(key, () => ({
+    label: key,
+    layout: 'auto',
+    compute: {
+      module: gpu.shader(`paged-attention/${format}`, kvShaderSource(format) + pagedAttentionWgsl),
+      entryPoint: 'main',
+      constants: { HEAD_DIM: D, WG: PAGED_WG, ROWS: plan.rowsPerTile, BLOCK_SIZE: plan.blockSize },
+    },
+  }));
+
+  const q = uploadStorage(gpu, 'q', data.q);
+  const k = uploadStorage(gpu, 'k pool', encodeKv(cache.pool.k, format));
+  const v = uploadStorage(gpu, 'v pool', encodeKv(cache.pool.v, format));
+  const uniform = uploadUniform(gpu, 'paged params', new Uint8Array(params));
+  const seqBuf = uploadStorage(gpu, 'paged sequence table', seqWords);
+  const tableBuf = uploadStorage(gpu, 'paged block table', table);
+  const o = createOutputBuffer(gpu, 'o', qElements(spec) * 4);
+  const lse = createOutputBuffer(gpu, 'lse', lseElements(spec) * 4);
+  const partO = plan.splitK ? createOutputBuffer(gpu, 'partial o', plan.partials * D * 4) : null;
+  const partLse = plan.splitK ? createOutputBuffer(gpu, 'partial lse', plan.partials * 4) : null;
+  const bindGroup = gpu.device.createBindGroup({
+    label: key,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [
+      { binding: 0, resource: { buffer: uniform } },
+      { binding: 1, resource: { buffer: q } },
+      { binding: 2, resource: { buffer: k } },
+      { binding: 3, resource: { buffer: v } },
+      { binding: 4, resource: { buffer: seqBuf } },
+      { binding: 5, resource: { buffer: tableBuf } },
+      { binding: 6, resource: { buffer: partO ?? o } },
+      { binding: 7, resource: { buffer: partLse ?? lse } },
+    ],
+  });
+  const merge: LseMerge | null =
+    partO && partLse ? createLseMerge(gpu, D, { partO, partLse, o, lse }, rowParts as RowParts) : null;
+
+  const split = plan.splitK ? `split-K ${plan.partitionSize}` : 'no split-K';
+  return {
+    variant: `paged (block ${plan.blockSize}, ${split}, KV ${format})`,
+    o,
+    lse,
+    cost: cost(spec, plan, format),
+    encode(_encoder, openPass) {
+      const pass = openPass('paged');
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(plan.maxParts, spec.headsKV * plan.rowTiles, B);
+      pass.end();
+      if (merge) {
+        const mergePass = openPass('paged split-K merge');
+        merge.dispatch(mergePass);
+        mergePass.end();
+      }
+    },
+    destroy() {
+      merge?.destroy();
+      for (const buf of [q, k, v, uniform, seqBuf, tableBuf, o, lse, partO, partLse]) buf?.destroy();
+    },
+  };
+}
+
+export const pagedKernel: KernelDescriptor = {
+  name: 'paged',
+  title: 'Paged (vLLM): KV blocks through block tables, per-KV-head workgroups, split-K',
+  unsupported,
+  buffers,
+  cost(spec, gpu, options) {
+    return cost(spec, pagedPlan(spec, options), kvFormatFor(spec.kvDtype, gpu));
+  },
+  prepare(gpu, data, options) {
+    return preparePaged(gpu, data, options);
+  },
+};

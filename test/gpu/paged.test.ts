@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GpuContext } from '../../src/gpu/context';
+import { type KernelOutput, runKernel } from '../../src/gpu/run-kernel';
+import type { KernelDescriptor, KernelOptions } from '../../src/kernels/kernel';
+import { naiveKernel } from '../../src/kernels/naive';
+import { pagedKernel, preparePaged } from '../../src/kernels/paged';
+import type { PagedCacheOptions } from '../../src/paged/build';
+import { noSharingProblem, sharedPrefixProblem, unevenTreeProblem } from '../../src/problem/builders';
+import { generateProblemData } from '../../src/problem/generate';
+import type { ProblemInput } from '../../src/problem/problem';
+import { resolveProblem } from '../../src/problem/validate';
+import { compareResults, formatComparisonRow } from '../../src/reference/compare';
+import { commonCases } from './cases';
+import { expectMatchesReference } from './check-kernel';
+
+/**
+ * The paged kernel vs the f64 reference and vs the naive kernel. Every run poisons the rows of the
+ * pool that hold no token (the tail of each sequence's last block, and free blocks) with NaN, so a
+ * kernel that reads past a sequence's end cannot pass.
+ */
+
+/** The paged descriptor with a NaN-poisoned pool (and, optionally, scrambled block order). */
+const poisoned = (cache: PagedCacheOptions = {}): KernelDescriptor => ({
+  ...pagedKernel,
+  prepare: (gpu, data, options) => preparePaged(gpu, data, options, { poison: Number.NaN, ...cache }),
+});
+
+async function check(
+  gpu: GpuContext,
+  input: ProblemInput,
+  options: KernelOptions,
+  cache: PagedCacheOptions = {},
+  expectVariant?: RegExp,
+): Promise<void> {
+  // expectMatchesReference returns what runKernel gave it.
+  const got = (await expectMatchesReference(gpu, poisoned(cache), input, options)) as KernelOutput;
+  if (expectVariant) expect(got.variant).toMatch(expectVariant);
+  // And against the naive kernel on the same data.
+  const data = generateProblemData(resolveProblem(input), 1234);
+  const naive = await runKernel(gpu, naiveKernel, data);
+  const cmp = compareResults(data.spec, naive, got);
+  expect(cmp.pass, `paged vs naive: ${formatComparisonRow(cmp)}`).toBe(true);
+}
+
+describe('paged kernel vs the f64 reference and the naive kernel', () => {
+  let gpu: GpuContext;
+  beforeAll(async () => {
+    gpu = await (await import('../setup/gpu-entry')).testGpu();
+  });
+  afterAll(() => gpu?.destroy());
+
+  for (const bs of [8, 16, 32]) {
+    it(`block size ${bs}: lengths 1, ${bs - 1}, ${bs}, ${bs + 1}, 333; GQA 8:2, D32, decode`, async () => {
+      const input = noSharingProblem({
+        batch: 5,
+        length: [1, bs - 1, bs, bs + 1, 333],
+        headsQ: 8,
+        headsKV: 2,
+        headDim: 32,
+      });
+      await check(gpu, input, { blockSize: bs, splitK: false }, {}, /no split-K/);
+    });
+
+    it(`block size ${bs}: Lq 5 causal, split-K partitions of 40 (not a multiple of anything)`, async () => {
+      const input = noSharingProblem({
+        batch: 4,
+        length: [5, bs + 1, 333, 81],
+        headsQ: 4,
+        headsKV: 2,
+        headDim: 16,
+        queriesPerSeq: 5,
+      });
+      await check(gpu, input, { blockSize: bs, splitK: true, partitionSize: 40 }, {}, /split-K 40/);
+    });
+  }
+
+  it('length 5000 with split-K (partitions of 512), and without', async () => {
+    const input = noSharingProblem({ batch: 2, length: [5000, 4999], headsQ: 2, headsKV: 1, headDim: 16 });
+    await check(gpu, input, { splitK: true }, {}, /split-K 512/);
+    await check(gpu, input, { splitK: false }, {}, /no split-K/);
+  });
+
+  it("splitK 'auto' turns split-K on for a small grid over long sequences", async () => {
+    const input = noSharingProblem({ batch: 1, length: 1500, headsQ: 4, headsKV: 1, headDim: 16, queriesPerSeq: 5 });
+    await check(gpu, input, { blockSize: 32 }, {}, /split-K 512/);
+  });
+
+  it('shared prefix of 64 (a multiple of the block size) + suffixes 0/1/17/16', async () => {
+    const input = sharedPrefixProblem({
+      batch: 4,
+      prefixLength: 64,
+      suffixLength: [0, 1, 17, 16],
+      headsQ: 4,
+      headsKV: 2,
+      headDim: 32,
+    });
+    await check(gpu, input, { blockSize: 16 });
+  });
+
+  it('shared prefix of 37 (inside a block) + suffixes 0/3/20/0, Lq 3 causal, split-K 16', async () => {
+    const input = sharedPrefixProblem({
+      batch: 4,
+      prefixLength: 37,
+      suffixLength: [0, 3, 20, 0],
+      headsQ: 4,
+      headsKV: 2,
+      headDim: 32,
+      queriesPerSeq: 3,
+    });
+    await check(gpu, input, { blockSize: 16, splitK: true, partitionSize: 16 });
+  });
+
+  it('scrambled block table (pool shuffled by the PRNG), uneven tree, block size 8', async () => {
+    const input = unevenTreeProblem({ headsQ: 4, headsKV: 2, headDim: 16, queriesPerSeq: 2 });
+    await check(gpu, input, { blockSize: 8 }, { shuffleSeed: 17 });
+    await check(gpu, input, { blockSize: 8, splitK: true, partitionSize: 24 }, { shuffleSeed: 18 });
+  });
+
+  it('MQA 16:1 (two row tiles per KV head), D64, decode', async () => {
+    const input = noSharingProblem({ batch: 3, length: [9, 100, 33], headsQ: 16, headsKV: 1, headDim: 64 });
+    await check(gpu, input, { blockSize: 16 });
+  });
+
+  it('GQA 6:2 with Lq 5 (15 rows per KV head: a full and a partial tile), causal', async () => {
+    const input = noSharingProblem({
+      batch: 2,
+      length: [5, 70],
+      headsQ: 6,
+      headsKV: 2,
+      headDim: 16,
+      queriesPerSeq: 5,
+    });
+    await check(gpu, input, { blockSize: 8, splitK: true, partitionSize: 32 });
+  });
+
+  it('Lq 5 not causal', async () => {
+    const input = noSharingProblem({
+      batch: 2,
+      length: [17, 40],
+      headsQ: 4,
+      headsKV: 2,
+      headDim: 16,
+      queriesPerSeq: 5,
+      causal: false,
+    });
+    await check(gpu, input, { blockSize: 16, splitK: true, partitionSize: 16 });
+  });
+
+  it('f16 KV, shared prefix, split-K, scrambled', async () => {
+    const input = sharedPrefixProblem({
+      batch: 3,
+      prefixLength: 45,
+      suffixLength: [0, 7, 60],
+      headsQ: 8,
+      headsKV: 2,
+      headDim: 48,
+      kvDtype: 'f16',
+      queriesPerSeq: 2,
+    });
+    await check(gpu, input, { blockSize: 32, splitK: true, partitionSize: 32 }, { shuffleSeed: 3 });
+  });
+
+  it('refuses a block size that is not 8, 16 or 32', () => {
+    const spec = resolveProblem(noSharingProblem({ batch: 1, length: 4, headsQ: 1, headsKV: 1, headDim: 16 }));
+    expect(pagedKernel.unsupported(spec, gpu, { blockSize: 12 })).toMatch(/block size 12 is not one of 8, 16, 32/);
+  });
+
+  for (const c of commonCases) {
+    it(`common: ${c.name}`, async () => {
+      await expectMatchesReference(gpu, poisoned(), c.input);
+    });
+  }
+
+  it('common cases with split-K partitions of 64', async () => {
+    for (const c of commonCases)
+      await expectMatchesReference(gpu, poisoned(), c.input, { splitK: true, partitionSize: 64 });
+  });
+});
