@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { pagedPlan } from '../../src/kernels/paged';
+import { noSharingProblem } from '../../src/problem/builders';
+import { resolveProblem } from '../../src/problem/validate';
+
+const spec = (batch: number, length: number, headsQ = 32, headsKV = 8, queriesPerSeq = 1) =>
+  resolveProblem(noSharingProblem({ batch, length, headsQ, headsKV, headDim: 128, queriesPerSeq }));
+
+describe('paged kernel plan', () => {
+  it("splitK 'auto': off when the longest sequence fits one partition", () => {
+    expect(pagedPlan(spec(2, 512), {}).splitK).toBe(false);
+  });
+
+  it("splitK 'auto': on for a small grid over sequences longer than a partition", () => {
+    // 32 x 8 = 256 workgroups without split-K: under 512.
+    const p = pagedPlan(spec(32, 4096), {});
+    expect(p).toMatchObject({ splitK: true, partitionSize: 512, maxParts: 8, rowsPerTile: 4, rowTiles: 1 });
+    expect(p.partials).toBe(32 * 32 * 8);
+  });
+
+  it("splitK 'auto': off for a large grid of medium sequences, on past 8192 tokens", () => {
+    expect(pagedPlan(spec(128, 4096), {}).splitK).toBe(false);
+    expect(pagedPlan(spec(128, 8193), {}).splitK).toBe(true);
+  });
+
+  it('explicit splitK and partition size win; without split-K one partition spans the longest sequence', () => {
+    expect(pagedPlan(spec(2, 5000), { splitK: false })).toMatchObject({
+      splitK: false,
+      partitionSize: 5000,
+      maxParts: 1,
+    });
+    expect(pagedPlan(spec(2, 100), { splitK: true, partitionSize: 40 })).toMatchObject({ maxParts: 3, parts: [3, 3] });
+  });
+
+  it('row tiles: at most 8 query rows of one KV head per workgroup', () => {
+    expect(pagedPlan(spec(1, 64, 16, 1), {})).toMatchObject({ rowsPerTile: 8, rowTiles: 2 });
+    expect(pagedPlan(spec(1, 64, 6, 2, 5), {})).toMatchObject({ rowsPerTile: 8, rowTiles: 2 });
+  });
+
+  it('block tables: one entry per block of each sequence', () => {
+    expect(pagedPlan(spec(3, 33), { blockSize: 16 })).toMatchObject({ tableEntries: 9, poolBlocks: 9 });
+  });
+
+  it('refuses bad options with a message', () => {
+    expect(() => pagedPlan(spec(1, 8), { blockSize: 4 })).toThrow(/block size 4/);
+    expect(() => pagedPlan(spec(1, 8), { partitionSize: 0 })).toThrow(/partition size 0/);
+  });
+});
