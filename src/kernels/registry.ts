@@ -1,9 +1,10 @@
+import { hydragenKernel } from './hydragen';
 import type { KernelDescriptor } from './kernel';
 import { naiveKernel } from './naive';
 import { pagedKernel } from './paged';
 
 /** Every kernel the harness, CLI and page can run, in display order. */
-export const kernels: readonly KernelDescriptor[] = [naiveKernel, pagedKernel];
+export const kernels: readonly KernelDescriptor[] = [naiveKernel, hydragenKernel, pagedKernel];
 
 export function getKernel(name: string): KernelDescriptor {
   const k = kernels.find((x) => x.name === name);
