@@ -5,13 +5,14 @@ import { getSuite, suites } from '../../benches/suites';
 import type { BenchEntry, BenchSettings } from '../bench/result';
 import { defaultSettings, runSuite } from '../bench/runner';
 import { relativeSpread, SPREAD_WARNING } from '../bench/stats';
+import type { KvDtype } from '../problem/problem';
 import { cliGpu } from './gpu';
 import { fixed, formatTable, sci } from './table';
 import { UsageError } from './usage-error';
 
 export const benchUsage = `bench: time a suite's kernels and write the results as JSON (the page can load the file)
 
-  bench --suite <name> [--out <file.json>] [--configs <label substring>] [--seed N]
+  bench --suite <name> [--out <file.json>] [--configs <label substring>] [--seed N] [--kv-dtype f32|f16]
         [--warmup-ms N] [--min-runs N] [--max-runs N] [--budget-ms N] [--check-rows N] [--dawn <flag>]...
 
   suites: ${suites.map((s) => s.name).join(', ') || '(none yet)'}`;
@@ -31,6 +32,7 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
       out: { type: 'string' },
       configs: { type: 'string' },
       seed: { type: 'string' },
+      'kv-dtype': { type: 'string' },
       'warmup-ms': { type: 'string' },
       'min-runs': { type: 'string' },
       'max-runs': { type: 'string' },
@@ -57,7 +59,14 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
     minSampleMs: defaultSettings.minSampleMs,
     checkRows: intArg('check-rows', values['check-rows'], defaultSettings.checkRows),
   };
-  const configs = suite.configs().filter((c) => !values.configs || c.label.includes(values.configs));
+  const dtype = values['kv-dtype'];
+  if (dtype !== undefined && dtype !== 'f32' && dtype !== 'f16') {
+    throw new UsageError(`--kv-dtype must be f32 or f16 (got ${dtype})`);
+  }
+  const configs = suite
+    .configs()
+    .filter((c) => !values.configs || c.label.includes(values.configs))
+    .map((c) => (dtype ? { ...c, input: { ...c.input, kvDtype: dtype as KvDtype } } : c));
   if (configs.length === 0) throw new UsageError(`no config of ${suite.name} matches "${values.configs}"`);
 
   const gpu = await cliGpu(values.dawn, log);
