@@ -9,8 +9,9 @@
 //   1. thread t scores token t of the chunk against every row (K row read once, from the block);
 //   2. thread r < ROWS takes the chunk max of row r and the rescale factor (online softmax);
 //   3. thread t turns its scores into probabilities;
-//   4. thread d < D4 accumulates the d-th vec4 of every row's output over the chunk's tokens
-//      (V row read once, consecutive threads on consecutive vec4s) and the rows' sums.
+//   4. thread (lane, col) accumulates vec4 `col` of every row's output over every LANES-th token of
+//      the chunk (V row read once, consecutive threads on consecutive vec4s) and the rows' sums;
+//      after the last chunk the lanes are summed (LANES = WG / D4: 2 for D = 128, 1 for D = 256).
 // Tokens past the sequence's end (the unused rows of its last block) are never loaded, so garbage
 // or NaN there cannot leak; causal masking gives a masked key probability 0, not exp(-big).
 //
@@ -28,6 +29,7 @@ override WG: u32 = 64;          // threads per workgroup = tokens per chunk
 override ROWS: u32 = 8;         // query rows per workgroup, at most MAX_ROWS
 override BLOCK_SIZE: u32 = 16;  // tokens per KV block
 override D4: u32 = HEAD_DIM / 4u;  // derived; the host never sets it
+override LANES: u32 = WG / D4;     // derived: threads sharing one vec4 column of the output in step 4
 const MAX_ROWS: u32 = 8u;
 const NEG_BIG: f32 = -3.0e38;   // finite "minus infinity" for running maxima (no NaN from inf - inf)
 
@@ -94,6 +96,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var acc: array<vec4<f32>, MAX_ROWS>;
   var l: array<f32, MAX_ROWS>;
   let head_off = kv_head * BLOCK_SIZE * D4;
+  let col = lid % D4;
+  let lane = lid / D4;
 
   for (var c = part_start; c < end; c += WG) {
     let n = min(WG, end - c);
@@ -143,19 +147,37 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     }
     workgroupBarrier();
 
-    // 4. Weighted sum of V rows.
-    if (lid < D4) {
+    // 4. Weighted sum of V rows: thread (lane, col) takes vec4 `col` of tokens lane, lane + LANES, ...
+    if (lane < LANES) {
       for (var r = 0u; r < ROWS; r++) {
         acc[r] *= alpha_sh[r];
         l[r] *= alpha_sh[r];
       }
-      for (var j = 0u; j < n; j++) {
-        let v4 = loadV4(tok_sh[j] + lid);
+      for (var j = lane; j < n; j += LANES) {
+        let v4 = loadV4(tok_sh[j] + col);
         for (var r = 0u; r < ROWS; r++) {
           let p = p_sh[r * WG + j];
           acc[r] += p * v4;
           l[r] += p;
         }
+      }
+    }
+    workgroupBarrier();
+  }
+
+  // Sum the lanes into lane 0, one lane at a time through q_sh (Q is no longer needed) and p_sh.
+  for (var k = 1u; k < LANES; k++) {
+    if (lane == k) {
+      for (var r = 0u; r < ROWS; r++) {
+        q_sh[r * D4 + col] = acc[r];
+        if (col == 0u) { p_sh[r] = l[r]; }
+      }
+    }
+    workgroupBarrier();
+    if (lane == 0u) {
+      for (var r = 0u; r < ROWS; r++) {
+        acc[r] += q_sh[r * D4 + col];
+        l[r] += p_sh[r];
       }
     }
     workgroupBarrier();
