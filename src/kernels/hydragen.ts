@@ -26,6 +26,10 @@ import { createSpanAttention, type KvSpan, SPAN_ATTENTION_WG, spanTableBytes } f
  * Passes: one compute pass with up to three dispatches (shared, unique, merge). With no shared
  * segment the unique kernel writes o and lse directly and nothing else runs.
  *
+ * Split-K of shared segments (KernelOptions): off; on (chunks of partitionSize keys, default 1024);
+ * auto (default): only when the unsplit work list has fewer than AUTO_TARGET_ITEMS items, into up to
+ * AUTO_TARGET_ITEMS / items chunks of at least AUTO_MIN_CHUNK keys (or partitionSize when given).
+ *
  * Bytes moved: O and LSE written once; every used segment's K/V read once (a shared segment once
  * per KV head, not once per sequence; chunks of it once each); Q read once per part that reads it
  * (each shared chunk a row belongs to, and the unique kernel, which reads every row); partials
@@ -43,13 +47,14 @@ const DEFAULT_PARTITION = 1024;
 function chunkKeysFor(spec: ProblemSpec, tiles: SharedTiles, options: KernelOptions): number {
   if (options.splitK === false) return Number.POSITIVE_INFINITY;
   if (options.splitK === true) return options.partitionSize ?? DEFAULT_PARTITION;
-  if (options.partitionSize !== undefined) return options.partitionSize;
+  // Auto: split only when the unsplit work list is too short to fill a large GPU.
   const unsplit = planHydragen(spec);
   const items = sharedWorkItemCount(spec, unsplit, tiles.tileQ);
   if (items === 0 || items >= AUTO_TARGET_ITEMS) return Number.POSITIVE_INFINITY;
   const longest = unsplit.shared.reduce((a, s) => Math.max(a, s.length), 0);
   const split = Math.min(Math.ceil(AUTO_TARGET_ITEMS / items), Math.floor(longest / AUTO_MIN_CHUNK));
-  return split <= 1 ? Number.POSITIVE_INFINITY : Math.ceil(longest / split);
+  if (split <= 1) return Number.POSITIVE_INFINITY;
+  return options.partitionSize ?? Math.ceil(longest / split);
 }
 
 /** Element offset of every used segment in the pool, and the pool's size in elements. */

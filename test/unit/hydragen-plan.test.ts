@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { GpuContext } from '../../src/gpu/context';
+import { hydragenKernel } from '../../src/kernels/hydragen';
 import { type HydragenPlan, keyChunks, planHydragen, sharedVisibleKeys } from '../../src/kernels/hydragen-plan';
 import { chooseSharedTiles, sharedWorkgroupBytes, sharedWorkList } from '../../src/kernels/hydragen-shared';
+import type { KernelOptions } from '../../src/kernels/kernel';
 import { noSharingProblem, sharedPrefixProblem, unevenTreeProblem } from '../../src/problem/builders';
 import type { ProblemInput, ProblemSpec } from '../../src/problem/problem';
 import { resolveProblem } from '../../src/problem/validate';
@@ -189,5 +192,43 @@ describe('shared-kernel tiles and work list', () => {
     expect(item(3)).toEqual([36, 0, 5, 5, 1, 0, 8, 4, 0]);
     // Users: seq, tokenStart, qpos base (len - Lq), slot base.
     expect(Array.from(list.users.subarray(0, 8))).toEqual([0, 0, 3, plan.shared[0].users[0].slotBase, 1, 0, 4, 32]);
+  });
+});
+
+describe('hydragen descriptor: split-K choice and cost', () => {
+  const limits = {
+    maxComputeWorkgroupStorageSize: 49152,
+    maxComputeInvocationsPerWorkgroup: 1024,
+    maxComputeWorkgroupSizeX: 1024,
+    maxComputeWorkgroupsPerDimension: 65535,
+    maxStorageBufferBindingSize: 2 ** 31 - 4,
+    maxBufferSize: 2 ** 36,
+  } as GPUSupportedLimits;
+  const gpu = { limits, features: { shaderF16: true } } as unknown as GpuContext;
+  const bench = (batch: number, prefixLength: number) =>
+    resolveProblem(
+      sharedPrefixProblem({ batch, prefixLength, suffixLength: 256, headsQ: 32, headsKV: 8, headDim: 128 }),
+    );
+  const partialBytes = (spec: ProblemSpec, options: KernelOptions = {}) =>
+    hydragenKernel.buffers(spec, gpu, options).find((b) => b.label === 'partial lse')?.bytes ?? 0;
+
+  it('auto splits a long prefix when few work items would run, not when many would', () => {
+    const rows = (b: number) => b * 32;
+    // B 128, P 16384: 128 items unsplit -> 4 chunks: unique + 4 shared partials per row.
+    expect(partialBytes(bench(128, 16384))).toBe(rows(128) * 5 * 4);
+    expect(partialBytes(bench(128, 16384), { splitK: false })).toBe(rows(128) * 2 * 4);
+    expect(partialBytes(bench(128, 16384), { splitK: true, partitionSize: 8192 })).toBe(rows(128) * 3 * 4);
+    // B 512: 512 items already.
+    expect(partialBytes(bench(512, 4096))).toBe(rows(512) * 2 * 4);
+  });
+
+  it('counts the prefix once per KV head, not per sequence', () => {
+    const spec = bench(64, 4096);
+    const h = hydragenKernel.cost(spec, gpu, { splitK: false });
+    const kvOnce = 2 * (4096 + 64 * 256) * 8 * 128 * 4;
+    const rows = 64 * 32;
+    const qOLse = rows * 128 * 4 * 3 + rows * 4; // Q read by the shared and the unique part, O, LSE
+    const partials = (2 * rows + 2 * rows) * 129 * 4; // written, then read by the merge
+    expect(h.bytesMoved).toBe(kvOnce + qOLse + partials);
   });
 });
