@@ -69,6 +69,17 @@ export default defineConfig({
           },
         },
       },
+      {
+        // The page end to end: builds the site, serves it, drives headless Chromium with Playwright (test/e2e/harness.ts).
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

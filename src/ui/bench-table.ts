@@ -1,0 +1,90 @@
+import { html, LitElement, nothing } from 'lit';
+import type { BenchResultFile } from '../bench/result';
+import { relativeSpread, SPREAD_WARNING } from '../bench/stats';
+import { percent, sig } from './format';
+import { baseStyles } from './styles';
+
+/** Timings of a result file: median, p10, p90, min, GB/s, TFLOP/s, % of the bandwidth ceiling, checks. */
+export class BenchTable extends LitElement {
+  static override properties = {
+    result: { attribute: false },
+    title: {},
+    pending: { type: Boolean },
+  };
+  declare result: BenchResultFile | null;
+  declare title: string;
+  declare pending: boolean;
+  static override styles = baseStyles;
+
+  constructor() {
+    super();
+    this.result = null;
+    this.title = 'Benchmark';
+    this.pending = false;
+  }
+
+  override render() {
+    const r = this.result;
+    if (!r) return nothing;
+    const ceiling = r.bandwidthCeilingGBps;
+    const noisy = r.entries.filter((e) => e.timing && relativeSpread(e.timing) > SPREAD_WARNING);
+    const axis = r.suite.axis.name;
+    return html`<div class="card">
+      <h2>${this.title} ${this.pending ? html`<span class="badge">running…</span>` : nothing}</h2>
+      <p class="small muted" style="margin:0 0 8px">
+        ${r.suite.name}: ${r.suite.description}. Clock: <b>${r.clock}</b>${r.clock === 'wall-clock' ? ' (submit → done; includes submit overhead)' : ''}.
+        Warm-up ${r.settings.warmupMs} ms, ≥ ${r.settings.minRuns} runs, ${r.settings.budgetMs} ms budget.
+        ${ceiling ? html`Bandwidth ceiling ${sig(ceiling)} GB/s (streaming read, measured now).` : nothing}
+      </p>
+      ${
+        noisy.length > 0
+          ? html`<p class="warn small" data-testid="spread-warning">
+              ⚠ Large spread: (p90 − p10) / median above ${SPREAD_WARNING * 100}% for ${noisy.length} of ${r.entries.length}
+              measurements (marked ⚠). Close other tabs, raise the budget, or distrust the medians.
+            </p>`
+          : nothing
+      }
+      <div class="scroll">
+        <table data-testid="bench">
+          <tr>
+            ${axis === 'config' ? nothing : html`<th class="num">${axis}</th>`}
+            <th>variant</th>
+            <th class="num">median ms</th>
+            <th class="num">p10</th>
+            <th class="num">p90</th>
+            <th class="num">min</th>
+            <th class="num">runs</th>
+            <th class="num">GB/s</th>
+            <th class="num">TFLOP/s</th>
+            <th class="num">% ceiling</th>
+            <th>check</th>
+          </tr>
+          ${r.entries.map((e) => {
+            const t = e.timing;
+            const spread = t ? relativeSpread(t) : 0;
+            const pass = e.checks?.every((c) => c.pass);
+            return html`<tr>
+              ${axis === 'config' ? nothing : html`<td class="num">${e.axisValue}</td>`}
+              <td title=${e.ran ?? ''}>${e.label}</td>
+              ${
+                e.status === 'ok' && t
+                  ? html`<td class="num">${sig(t.medianMs)}${spread > SPREAD_WARNING ? html` <span class="warn" title="spread ${percent(spread * 100)}">⚠</span>` : nothing}</td>
+                      <td class="num muted">${sig(t.p10Ms)}</td>
+                      <td class="num muted">${sig(t.p90Ms)}</td>
+                      <td class="num muted">${sig(t.minMs)}</td>
+                      <td class="num muted">${t.runs}${t.repsPerRun > 1 ? html`<span class="small">×${t.repsPerRun}</span>` : nothing}</td>
+                      <td class="num">${sig(e.gbPerS)}</td>
+                      <td class="num">${sig(e.tflopPerS)}</td>
+                      <td class="num">${ceiling && e.gbPerS !== undefined ? percent((100 * e.gbPerS) / ceiling) : '—'}</td>
+                      <td class=${pass ? 'pass' : 'fail'} title=${(e.checks ?? []).map((c) => `${c.against}: ${c.pass ? 'pass' : 'FAIL'} (${c.worst})`).join('\n')}>${pass ? 'PASS' : 'FAIL'}</td>`
+                  : html`<td colspan="9" class=${e.status === 'failed' ? 'fail small' : 'warn small'}>${e.status}: ${e.reason}</td>`
+              }
+            </tr>`;
+          })}
+        </table>
+      </div>
+    </div>`;
+  }
+}
+
+customElements.define('ap-bench-table', BenchTable);

@@ -1,0 +1,19 @@
+/** Number formatting for tables and charts. */
+
+/** Three significant digits, no exponent for everyday magnitudes. */
+export function sig(x: number | undefined | null, digits = 3): string {
+  if (x === undefined || x === null || !Number.isFinite(x)) return '—';
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  if (a >= 1e6 || a < 1e-3) return x.toExponential(digits - 1);
+  return x
+    .toPrecision(digits)
+    .replace(/(\.\d*?)0+$/, '$1')
+    .replace(/\.$/, '');
+}
+
+export const sci = (x: number | undefined): string =>
+  x === undefined ? '—' : Number.isFinite(x) ? x.toExponential(2) : String(x);
+
+export const percent = (x: number | undefined): string =>
+  x === undefined || !Number.isFinite(x) ? '—' : `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}%`;

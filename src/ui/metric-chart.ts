@@ -1,0 +1,170 @@
+import { css, html, LitElement, type PropertyValues, unsafeCSS } from 'lit';
+import uPlot from 'uplot';
+import uplotCss from 'uplot/dist/uPlot.min.css?inline';
+import { type ChartData, METRIC_TITLE, pointCount } from './chart-data';
+import { sig } from './format';
+import { baseStyles } from './styles';
+
+/**
+ * One metric over the swept axis with uPlot: a line per variant, its p10–p90 band shaded, log x when
+ * the axis is. The legend is drawn here (uPlot's own one would list the band edges too).
+ * data-series / data-points say what was drawn (the end-to-end test reads them).
+ */
+
+export const SERIES_COLORS = [
+  '#2563eb',
+  '#dc2626',
+  '#16a34a',
+  '#9333ea',
+  '#ea580c',
+  '#0891b2',
+  '#ca8a04',
+  '#db2777',
+  '#4b5563',
+];
+
+const alpha = (hex: string, a: number): string => {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${a})`;
+};
+
+export class MetricChart extends LitElement {
+  static override properties = { data: { attribute: false } };
+  declare data: ChartData | null;
+
+  static override styles = [
+    baseStyles,
+    unsafeCSS(uplotCss),
+    css`
+      .legend {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 4px 14px;
+        font-size: 12px;
+        margin-top: 4px;
+      }
+      .swatch {
+        display: inline-block;
+        width: 14px;
+        height: 3px;
+        vertical-align: middle;
+        margin-right: 5px;
+        border-radius: 2px;
+      }
+      .plot {
+        min-height: 240px;
+      }
+      h2 {
+        font-size: 13px;
+        margin-bottom: 4px;
+      }
+    `,
+  ];
+
+  private plot: uPlot | null = null;
+  private resize = new ResizeObserver(() => this.fit());
+
+  constructor() {
+    super();
+    this.data = null;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.resize.observe(this);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.resize.disconnect();
+    this.plot?.destroy();
+    this.plot = null;
+  }
+
+  private fit(): void {
+    const box = this.renderRoot.querySelector('.plot') as HTMLElement | null;
+    if (this.plot && box && box.clientWidth > 0) this.plot.setSize({ width: box.clientWidth, height: 240 });
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (changed.has('data')) this.draw();
+  }
+
+  private draw(): void {
+    this.plot?.destroy();
+    this.plot = null;
+    const d = this.data;
+    const box = this.renderRoot.querySelector('.plot') as HTMLElement | null;
+    if (!d || !box) return;
+    const series: uPlot.Series[] = [{ label: d.axis }];
+    const bands: uPlot.Band[] = [];
+    const columns: (number | null)[][] = [];
+    d.series.forEach((s, i) => {
+      const color = SERIES_COLORS[i % SERIES_COLORS.length];
+      const mid = series.length;
+      series.push({
+        label: s.label,
+        stroke: color,
+        width: 2,
+        spanGaps: true,
+        points: { show: true, size: 6, fill: color },
+      });
+      series.push({ label: `${s.label} p10`, stroke: 'transparent', points: { show: false }, spanGaps: true });
+      series.push({ label: `${s.label} p90`, stroke: 'transparent', points: { show: false }, spanGaps: true });
+      columns.push(s.mid, s.lo, s.hi);
+      bands.push({ series: [mid + 2, mid + 1], fill: alpha(color, 0.15) });
+    });
+    const values = columns.flat().filter((v): v is number => v !== null && v > 0);
+    const logY = values.length > 0 && Math.max(...values) / Math.min(...values) > 30;
+    const width = box.clientWidth || 600;
+    this.plot = new uPlot(
+      {
+        width,
+        height: 240,
+        legend: { show: false },
+        cursor: { drag: { x: false, y: false } },
+        scales: {
+          x: d.log ? { time: false, distr: 3, log: 2 } : { time: false },
+          y: logY ? { distr: 3, log: 10 } : {},
+        },
+        axes: [
+          {
+            label: d.axis,
+            stroke: '#6b7280',
+            grid: { stroke: '#e5e7eb' },
+            values: (_u, ticks) => ticks.map((t) => sig(t)),
+          },
+          { stroke: '#6b7280', grid: { stroke: '#e5e7eb' }, size: 60, values: (_u, ticks) => ticks.map((t) => sig(t)) },
+        ],
+        series,
+        bands,
+        hooks: {
+          draw: [
+            () => {
+              this.dataset.drawn = String(Number(this.dataset.drawn ?? '0') + 1);
+            },
+          ],
+        },
+      },
+      [d.x, ...columns] as uPlot.AlignedData,
+      box,
+    );
+  }
+
+  override render() {
+    const d = this.data;
+    if (!d) return html``;
+    this.dataset.series = String(d.series.length);
+    this.dataset.points = String(pointCount(d));
+    return html`<h2>${METRIC_TITLE[d.metric]}</h2>
+      <div class="plot"></div>
+      <div class="legend">
+        ${d.series.map(
+          (s, i) =>
+            html`<span><span class="swatch" style="background:${SERIES_COLORS[i % SERIES_COLORS.length]}"></span>${s.label}</span>`,
+        )}
+      </div>`;
+  }
+}
+
+customElements.define('ap-metric-chart', MetricChart);
