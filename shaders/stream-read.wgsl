@@ -1,8 +1,8 @@
 // Streaming read: the bandwidth ceiling the page quotes kernels against.
-// `read`: every invocation walks the buffer with a grid stride, one vec4<f32> (16 bytes) per step,
+// `stream_read`: every invocation walks the buffer with a grid stride, one vec4<f32> (16 bytes) per step,
 // so consecutive invocations load consecutive 16-byte words (coalesced). The sum is stored when it
 // equals a value the data never produces, so the compiler must keep every load, and nothing is
-// written in practice. `fill` writes the data first (the buffer's contents must not be all zeros,
+// written in practice. `stream_fill` writes the data first (the buffer's contents must not be all zeros,
 // which some hardware could serve without reading memory).
 
 struct Params {
@@ -18,7 +18,7 @@ struct Params {
 const WG: u32 = 256u;
 
 @compute @workgroup_size(WG)
-fn read(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+fn stream_read(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let stride = groups.x * WG;
   var acc = vec4<f32>(0.0);
   for (var i = gid.x; i < params.count; i += stride) {
@@ -31,7 +31,7 @@ fn read(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }
 
 @compute @workgroup_size(WG)
-fn fill(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+fn stream_fill(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let stride = groups.x * WG;
   for (var i = gid.x; i < params.count; i += stride) {
     let h = (i * 2654435761u) >> 8u;

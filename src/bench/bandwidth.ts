@@ -52,8 +52,8 @@ export async function measureBandwidth(gpu: GpuContext, opts: BandwidthOptions =
     device.queue.writeBuffer(params, 0, new Uint32Array([count, 0, 0, 0]));
     const timer = createTimer(gpu);
     try {
-      const fill = pipe('fill');
-      const read = pipe('read');
+      const fill = pipe('stream_fill');
+      const read = pipe('stream_read');
       const fillGroup = device.createBindGroup({
         layout: fill.getBindGroupLayout(0),
         entries: [

@@ -59,7 +59,8 @@ export async function checkEquivalence(
     let row: EquivalenceRow;
     try {
       const out = await runKernel(gpu, k, data, options);
-      const checks = [checkAgainstReference(spec, reference, out)];
+      const vsReference = checkAgainstReference(spec, reference, out);
+      const checks = [full ? { ...vsReference, against: 'f64 reference' } : vsReference];
       if (baseline) checks.push(checkAgainstKernel(spec, baseline.label, baseline, out));
       else baseline = { label: k.name, o: out.o, lse: out.lse };
       row = { kernel: k.name, variant: out.variant, checks };

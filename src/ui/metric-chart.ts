@@ -130,6 +130,8 @@ export class MetricChart extends LitElement {
         axes: [
           {
             label: d.axis,
+            // Ticks at the swept values themselves (1, 2, 4, 8 … rather than 1.5, 2.5).
+            splits: () => d.x,
             stroke: '#6b7280',
             grid: { stroke: '#e5e7eb' },
             values: (_u, ticks) => ticks.map((t) => sig(t)),
