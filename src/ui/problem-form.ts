@@ -167,35 +167,58 @@ function relabel(message: string, path: string, field: FormField | 'form', shari
   return fieldLabel(field, sharing) + message.slice(path.length);
 }
 
-/** The problem a preset or the own-values form describes, validated; or the refusals by field. */
+/**
+ * The problem a preset or the own-values form describes, validated; or the refusals by field. Every
+ * bad field is reported, not just the first: a refused field is replaced by its default and the
+ * rest validated again, until nothing new is found.
+ */
 export function formToProblem(form: ProblemForm): FormResult {
   const errors: FieldErrors = {};
   const options = formOptions(form, errors);
-  let input: ProblemInput | undefined;
   if (form.preset !== '') {
     const p = Object.hasOwn(presets, form.preset) ? presets[form.preset] : undefined;
     if (!p) {
       errors.preset = `unknown preset ${JSON.stringify(form.preset)}; choose one of ${Object.keys(presets).join(', ')}`;
       return { ok: false, errors };
     }
-    input = structuredClone(p.input);
-  } else {
-    input = ownValues(form, errors);
+    const input = structuredClone(p.input);
+    const step = validateInput(input, form);
+    if (step.ok && Object.keys(errors).length === 0) return { ok: true, input, spec: step.spec, options };
+    if (!step.ok) errors.preset = Object.values(step.errors)[0];
+    return { ok: false, errors };
   }
-  if (!input || Object.keys(errors).length > 0) return { ok: false, errors };
+  const probe: ProblemForm = { ...form };
+  for (let attempt = 0; attempt < 16; attempt++) {
+    const found: FieldErrors = {};
+    const input = ownValues(probe, found);
+    if (input) {
+      const step = validateInput(input, probe);
+      if (step.ok) {
+        if (Object.keys(errors).length === 0) return { ok: true, input, spec: step.spec, options };
+        break;
+      }
+      Object.assign(found, step.errors);
+    }
+    const fresh = (Object.keys(found) as (FormField | 'form')[]).filter((f) => !(f in errors));
+    for (const f of fresh) errors[f] = found[f];
+    const retry = fresh.filter((f): f is FormField => f !== 'form' && probe[f] !== defaultForm[f]);
+    if (retry.length === 0) break;
+    for (const f of retry) (probe as unknown as Record<string, unknown>)[f] = defaultForm[f];
+  }
+  return { ok: false, errors };
+}
+
+/** resolveProblem with its refusal mapped to the form field that caused it. */
+function validateInput(
+  input: ProblemInput,
+  form: ProblemForm,
+): { ok: true; spec: ProblemSpec } | { ok: false; errors: FieldErrors } {
   try {
-    const spec = resolveProblem(input);
-    return { ok: true, input, spec, options };
+    return { ok: true, spec: resolveProblem(input) };
   } catch (e) {
     if (!(e instanceof ProblemError)) throw e;
     const field = formFieldFor(e.field, input, form.sharing);
-    errors[form.preset !== '' && field !== 'form' ? 'preset' : field] = relabel(
-      e.message,
-      e.field,
-      field,
-      form.sharing,
-    );
-    return { ok: false, errors };
+    return { ok: false, errors: { [field]: relabel(e.message, e.field, field, form.sharing) } };
   }
 }
 

@@ -84,3 +84,20 @@ describe('problem form → problem', () => {
     expect(formFieldFor('scale', input, 'prefix')).toBe('form');
   });
 });
+
+describe('problem form: every bad field at once', () => {
+  it('reports a range error beside a parse error', () => {
+    const r = formToProblem({ ...defaultForm, headDim: '30', batch: 'abc' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toEqual({
+      batch: 'batch ("abc") must be a whole number',
+      headDim: 'head dim (30) must be a multiple of 4 between 16 and 256',
+    });
+  });
+
+  it('reports errors of several validation passes', () => {
+    const r = formToProblem({ ...defaultForm, headDim: '30', headsQ: '300', prefixLength: '0' });
+    expect(!r.ok && Object.keys(r.errors).sort()).toEqual(['headDim', 'headsQ', 'prefixLength']);
+  });
+});
