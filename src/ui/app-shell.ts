@@ -13,7 +13,7 @@ import { describeSpec, type FormResult, formToProblem, type ProblemForm } from '
 import { type RunErrors, resolveKernelSelection, resolveMode, resolveSettings } from './run-config';
 import { formatProgress, runSuiteOnPage } from './run-suite';
 import { baseStyles } from './styles';
-import { customSweepSuite, type SuiteResult, singleConfigSuite } from './sweep';
+import { customSweepSuite, type SuiteResult, singleConfigSuite, suiteForKernels } from './sweep';
 import { type PageState, paramsToState, stateToParams } from './url-state';
 import './bench-table';
 import './equivalence-table';
@@ -208,7 +208,7 @@ export class AppShell extends LitElement {
       if (s.suite === 'custom') this.suite = customSweepSuite(s.form, s.axis, s.values, sel.kernels);
       else {
         const named = suites.find((x) => x.name === s.suite);
-        if (named) this.suite = { ok: true, suite: named };
+        if (named) this.suite = { ok: true, suite: suiteForKernels(named, sel.kernels, s.kernels.includes('all')) };
         else
           errors.suite = `unknown suite ${JSON.stringify(s.suite)}; known: ${['custom', ...suites.map((x) => x.name)].join(', ')}`;
       }

@@ -23,6 +23,10 @@ export interface ShownResult {
 
 export interface ChartSeries {
   readonly label: string;
+  /** The variant (kernel) label alone: the same variant keeps one colour across files. */
+  readonly variant: string;
+  /** Index of the result file among those shown (0: the first, usually the current run). */
+  readonly file: number;
   /** Aligned with ChartData.x; null where the variant has no ok entry. */
   readonly mid: (number | null)[];
   readonly lo: (number | null)[];
@@ -74,7 +78,7 @@ export function chartData(metric: Metric, shown: readonly ShownResult[]): ChartD
   const x = [...xs].sort((a, b) => a - b);
   const index = new Map(x.map((v, i) => [v, i]));
   const series: ChartSeries[] = [];
-  for (const s of same) {
+  for (const [file, s] of same.entries()) {
     const labels: string[] = [];
     for (const e of s.result.entries) if (!labels.includes(e.label)) labels.push(e.label);
     for (const label of labels) {
@@ -93,7 +97,8 @@ export function chartData(metric: Metric, shown: readonly ShownResult[]): ChartD
         [mid[i], lo[i], hi[i]] = m;
         any = true;
       }
-      if (any) series.push({ label: same.length > 1 ? `${label} · ${s.name}` : label, mid, lo, hi });
+      if (any)
+        series.push({ label: same.length > 1 ? `${label} · ${s.name}` : label, variant: label, file, mid, lo, hi });
     }
   }
   return { metric, axis: axis.name, log: axis.log && x.every((v) => v > 0), x, series };

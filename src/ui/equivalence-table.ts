@@ -49,7 +49,7 @@ export class EquivalenceTable extends LitElement {
                   (c, i) => html`<tr data-kernel=${row.kernel}>
                     <td>${i === 0 ? row.kernel : ''}</td>
                     <td class="small muted">${i === 0 ? row.variant : ''}</td>
-                    <td class="small">${c.against}</td>
+                    <td class="small" style="white-space:nowrap">${c.against}</td>
                     <td class="num">${c.rows}</td>
                     <td class="num mono">${sci(c.maxAbsErr)}</td>
                     <td class="num mono">${sci(c.maxRelErr)}</td>

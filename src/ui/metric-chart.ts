@@ -28,6 +28,18 @@ const alpha = (hex: string, a: number): string => {
   return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${a})`;
 };
 
+/** Ticks at 1, 2, 5 × 10^k inside [min, max] (uPlot's own log ticks draw a line at every integer multiple). */
+export function logSplits(min: number, max: number): number[] {
+  const out: number[] = [];
+  for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = m * 10 ** e;
+      if (v >= min * 0.999 && v <= max * 1.001) out.push(Number(v.toPrecision(3)));
+    }
+  }
+  return out;
+}
+
 export class MetricChart extends LitElement {
   static override properties = { data: { attribute: false } };
   declare data: ChartData | null;
@@ -62,6 +74,12 @@ export class MetricChart extends LitElement {
   ];
 
   private plot: uPlot | null = null;
+  /** Colour of a series: one per variant, in order of first appearance. */
+  private colorOf(d: ChartData, i: number): string {
+    const variants = [...new Set(d.series.map((s) => s.variant))];
+    return SERIES_COLORS[variants.indexOf(d.series[i].variant) % SERIES_COLORS.length];
+  }
+
   private resize = new ResizeObserver(() => this.fit());
 
   constructor() {
@@ -112,7 +130,7 @@ export class MetricChart extends LitElement {
       series.push({ label: `${s.label} p10`, stroke: 'transparent', points: { show: false }, spanGaps: true });
       series.push({ label: `${s.label} p90`, stroke: 'transparent', points: { show: false }, spanGaps: true });
       columns.push(s.mid, s.lo, s.hi);
-      bands.push({ series: [mid + 2, mid + 1], fill: alpha(color, 0.15) });
+      bands.push({ series: [mid + 2, mid + 1], fill: alpha(color, s.file > 0 ? 0.07 : 0.15) });
     });
     const values = columns.flat().filter((v): v is number => v !== null && v > 0);
     const logY = values.length > 0 && Math.max(...values) / Math.min(...values) > 30;
@@ -136,7 +154,13 @@ export class MetricChart extends LitElement {
             grid: { stroke: '#e5e7eb' },
             values: (_u, ticks) => ticks.map((t) => sig(t)),
           },
-          { stroke: '#6b7280', grid: { stroke: '#e5e7eb' }, size: 60, values: (_u, ticks) => ticks.map((t) => sig(t)) },
+          {
+            stroke: '#6b7280',
+            grid: { stroke: '#e5e7eb' },
+            size: 60,
+            values: (_u, ticks) => ticks.map((t) => sig(t)),
+            ...(logY ? { splits: (_u: uPlot, _i: number, min: number, max: number) => logSplits(min, max) } : {}),
+          },
         ],
         series,
         bands,
@@ -161,10 +185,11 @@ export class MetricChart extends LitElement {
     return html`<h2>${METRIC_TITLE[d.metric]}</h2>
       <div class="plot"></div>
       <div class="legend">
-        ${d.series.map(
-          (s, i) =>
-            html`<span><span class="swatch" style="background:${SERIES_COLORS[i % SERIES_COLORS.length]}"></span>${s.label}</span>`,
-        )}
+        ${d.series.map((s, i) => {
+          const c = this.colorOf(d, i);
+          const bg = s.file > 0 ? `repeating-linear-gradient(90deg, ${c} 0 4px, transparent 4px 7px)` : c;
+          return html`<span><span class="swatch" style="background:${bg}"></span>${s.label}</span>`;
+        })}
       </div>`;
   }
 }

@@ -128,3 +128,17 @@ export function customSweepSuite(
     },
   };
 }
+
+/** A named suite restricted to the selected kernels (every kernel when all are selected). */
+export function suiteForKernels(suite: BenchSuite, kernels: readonly KernelDescriptor[], all: boolean): BenchSuite {
+  if (all) return suite;
+  const names = new Set(kernels.map((k) => k.name));
+  return {
+    ...suite,
+    configs: () =>
+      suite
+        .configs()
+        .map((c) => ({ ...c, variants: c.variants.filter((v) => names.has(v.kernel)) }))
+        .filter((c) => c.variants.length > 0),
+  };
+}

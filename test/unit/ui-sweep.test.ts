@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { KernelDescriptor } from '../../src/kernels/kernel';
 import { resolveProblem } from '../../src/problem/validate';
 import { defaultForm } from '../../src/ui/problem-form';
-import { axisIsLog, customSweepSuite, parseAxisValues, singleConfigSuite } from '../../src/ui/sweep';
+import { axisIsLog, customSweepSuite, parseAxisValues, singleConfigSuite, suiteForKernels } from '../../src/ui/sweep';
 
 const k = (name: string) => ({ name, title: name }) as KernelDescriptor;
 const kernels = [k('naive'), k('paged')];
@@ -69,5 +69,27 @@ describe('custom sweeps', () => {
     const r = singleConfigSuite({ ...defaultForm, preset: 'tiny' }, kernels);
     expect(r.ok && r.suite.configs().length).toBe(1);
     expect(r.ok && r.suite.name).toBe('preset tiny');
+  });
+});
+
+describe('named suites', () => {
+  it('keep only the selected kernels', () => {
+    const suite = {
+      name: 's',
+      description: '',
+      axis: { name: 'batch', log: true },
+      configs: () => [
+        {
+          axisValue: 1,
+          label: 'b=1',
+          input: defaultForm as never,
+          variants: [{ kernel: 'naive' }, { kernel: 'paged' }],
+        },
+        { axisValue: 2, label: 'b=2', input: defaultForm as never, variants: [{ kernel: 'naive' }] },
+      ],
+    };
+    expect(suiteForKernels(suite, [k('naive'), k('paged')], true)).toBe(suite);
+    const only = suiteForKernels(suite, [k('paged')], false).configs();
+    expect(only.map((c) => c.variants.map((v) => v.kernel))).toEqual([['paged']]);
   });
 });
