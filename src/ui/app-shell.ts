@@ -98,7 +98,11 @@ export class AppShell extends LitElement {
       }
       .col {
         display: grid;
+        grid-template-columns: minmax(0, 1fr);
         gap: 16px;
+        min-width: 0;
+      }
+      .col > * {
         min-width: 0;
       }
       @media (max-width: 900px) {
@@ -226,14 +230,18 @@ export class AppShell extends LitElement {
       this.problem.ok && this.gpu ? estimateMemory(this.problem.spec, this.gpu, sel.kernels, this.problem.options) : [];
   }
 
+  /** Why Run is disabled; '' when it is not. */
+  private get blocked(): string {
+    if (!this.gpu) return 'waiting for a WebGPU device';
+    if (this.lostMessage) return 'the device was lost: get a new one first';
+    if (!this.problem.ok || Object.keys(this.runErrors).length > 0) return 'fix the fields marked in red first';
+    if (!this.memory.some((m) => m.refusal === null))
+      return 'no selected kernel can run this problem here (see GPU memory per kernel)';
+    return '';
+  }
+
   private get canRun(): boolean {
-    return (
-      Boolean(this.gpu) &&
-      !this.lostMessage &&
-      this.problem.ok &&
-      Object.keys(this.runErrors).length === 0 &&
-      this.memory.some((m) => m.refusal === null)
-    );
+    return this.blocked === '';
   }
 
   private setState(patch: Partial<PageState>): void {
@@ -248,7 +256,7 @@ export class AppShell extends LitElement {
     const problem = this.problem;
     if (!gpu || !problem.ok || !this.canRun || this.runState === 'running') {
       this.runState = 'error';
-      this.notice = 'Nothing ran: fix the fields marked in red first.';
+      this.notice = `Nothing ran: ${this.blocked || 'a run is already going'}.`;
       return;
     }
     const errors: RunErrors = {};
@@ -379,6 +387,7 @@ export class AppShell extends LitElement {
             .errors=${this.runErrors}
             .running=${this.runState === 'running'}
             .canRun=${this.canRun}
+            .blocked=${this.blocked}
             .progress=${this.progress}
             .fraction=${this.fraction}
             @state-change=${(e: CustomEvent<Partial<PageState>>) => this.setState(e.detail)}

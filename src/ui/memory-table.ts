@@ -1,4 +1,4 @@
-import { html, LitElement } from 'lit';
+import { css, html, LitElement } from 'lit';
 import { type MemoryEstimate, shortBytes } from './memory-estimate';
 import { baseStyles } from './styles';
 
@@ -6,7 +6,18 @@ import { baseStyles } from './styles';
 export class MemoryTable extends LitElement {
   static override properties = { estimates: { attribute: false } };
   declare estimates: readonly MemoryEstimate[];
-  static override styles = baseStyles;
+  static override styles = [
+    baseStyles,
+    css`
+      td.why {
+        overflow-wrap: anywhere;
+        padding-top: 0;
+      }
+      tr.has-why td {
+        border-bottom: 0;
+      }
+    `,
+  ];
 
   constructor() {
     super();
@@ -23,12 +34,13 @@ export class MemoryTable extends LitElement {
         <th>here</th>
       </tr>
       ${this.estimates.map(
-        (m) => html`<tr data-kernel=${m.kernel}>
-          <td title=${m.title}>${m.kernel}</td>
-          <td class="num">${shortBytes(m.totalBytes)}</td>
-          <td class="small muted">${m.largestBuffer ? `${m.largestBuffer.label}: ${shortBytes(m.largestBuffer.bytes)}` : '—'}</td>
-          <td class=${m.refusal ? 'fail small' : 'pass small'} data-testid="memory-status">${m.refusal ?? 'fits'}</td>
-        </tr>`,
+        (m) => html`<tr data-kernel=${m.kernel} class=${m.refusal ? 'has-why' : ''}>
+            <td title=${m.title}>${m.kernel}</td>
+            <td class="num">${shortBytes(m.totalBytes)}</td>
+            <td class="small muted">${m.largestBuffer ? `${m.largestBuffer.label}: ${shortBytes(m.largestBuffer.bytes)}` : '—'}</td>
+            <td class=${m.refusal ? 'fail small' : 'pass small'} data-testid="memory-status">${m.refusal ? 'refused' : 'fits'}</td>
+          </tr>
+          ${m.refusal ? html`<tr><td colspan="4" class="why fail small" data-testid="memory-refusal">${m.refusal}</td></tr>` : ''}`,
       )}
     </table>`;
   }

@@ -18,6 +18,7 @@ export class RunPanel extends LitElement {
     errors: { attribute: false },
     running: { type: Boolean },
     canRun: { type: Boolean },
+    blocked: {},
     progress: {},
     fraction: { type: Number },
   };
@@ -27,6 +28,8 @@ export class RunPanel extends LitElement {
   declare errors: RunErrors;
   declare running: boolean;
   declare canRun: boolean;
+  /** Why Run is disabled, shown under it. */
+  declare blocked: string;
   declare progress: string;
   declare fraction: number;
 
@@ -123,6 +126,7 @@ export class RunPanel extends LitElement {
     this.errors = {};
     this.running = false;
     this.canRun = false;
+    this.blocked = '';
     this.progress = '';
     this.fraction = 0;
   }
@@ -216,6 +220,7 @@ export class RunPanel extends LitElement {
         <button data-testid="cancel" ?disabled=${!this.running}
           @click=${() => this.dispatchEvent(new CustomEvent('cancel', { bubbles: true, composed: true }))}>Cancel</button>
       </div>
+      ${!this.running && this.blocked ? html`<div class="progress warn" data-testid="blocked">Cannot run: ${this.blocked}.</div>` : nothing}
       ${
         this.running || this.progress
           ? html`<div class="bar"><div style="width:${Math.round(this.fraction * 100)}%"></div></div>

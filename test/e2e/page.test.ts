@@ -126,6 +126,23 @@ describe('the playground page', () => {
     expect(problems).toEqual([]);
   });
 
+  it('refuses a problem over the device limits, naming the limit, before anything runs', async () => {
+    const { page, problems } = await openPage(
+      browser,
+      `${site.url}?b=512&prefix=262144&suffix=1000&d=128&hq=32&hkv=8&share=tree&levels=2&fan=4&autorun=1`,
+    );
+    const refusals = page.locator('ap-memory-table [data-testid=memory-refusal]');
+    await expect.poll(() => refusals.count()).toBe(kernels.length);
+    for (const text of await refusals.allTextContents())
+      expect(text).toMatch(/maxStorageBufferBindingSize|maxBufferSize/);
+    await expect.poll(() => runState(page)).toBe('error');
+    expect(await page.locator('ap-run-panel [data-testid=blocked]').textContent()).toMatch(
+      /no selected kernel can run/,
+    );
+    await page.screenshot({ path: screenshotPath('over-limits.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  });
+
   it('cancels a long benchmark, and gets a new device after losing one', async () => {
     const { page, problems } = await openPage(
       browser,
