@@ -16,9 +16,21 @@ import { yieldToEventLoop } from './run-suite';
  * not) and with the first kernel that ran (every row).
  */
 
-/** Reference work (multiply-adds) above which only sampled rows are computed on the CPU. */
+/**
+ * Reference work (multiply-adds) above which only sampled rows are computed on the CPU; the sample is
+ * sized to about the same work (at least MIN_SAMPLED_ROWS rows), so the page stays responsive.
+ */
 export const FULL_REFERENCE_LIMIT = 2e7;
-export const SAMPLED_ROWS = 256;
+export const MIN_SAMPLED_ROWS = 8;
+export const MAX_SAMPLED_ROWS = 256;
+
+/** Rows of the reference to compute: all when cheap, else as many as the work budget allows. */
+export function referenceRowCount(totalRows: number, work: number): number {
+  if (work <= FULL_REFERENCE_LIMIT) return totalRows;
+  const perRow = work / totalRows;
+  const rows = Math.floor(FULL_REFERENCE_LIMIT / perRow);
+  return Math.min(totalRows, Math.max(MIN_SAMPLED_ROWS, Math.min(MAX_SAMPLED_ROWS, rows)));
+}
 
 export interface EquivalenceRow {
   readonly kernel: string;
@@ -49,9 +61,10 @@ export async function checkEquivalence(
 ): Promise<EquivalenceReport> {
   const data = generateProblemData(spec, seed);
   const total = lseElements(spec);
-  const full = visiblePairs(spec) * spec.headDim <= FULL_REFERENCE_LIMIT;
+  const count = referenceRowCount(total, visiblePairs(spec) * spec.headDim);
+  const full = count === total;
   await yieldToEventLoop();
-  const reference = sampleReference(data, full ? total : SAMPLED_ROWS);
+  const reference = sampleReference(data, count);
   const rows: EquivalenceRow[] = [];
   let baseline: { label: string; o: Float32Array; lse: Float32Array } | undefined;
   for (const k of kernels) {
