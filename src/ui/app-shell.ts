@@ -136,6 +136,11 @@ export class AppShell extends LitElement {
         grid-template-columns: repeat(auto-fit, minmax(420px, 1fr));
         gap: 12px 20px;
       }
+      .offline {
+        max-width: 1100px;
+        margin: 0 auto 40px;
+        padding: 0 24px;
+      }
       .empty {
         color: var(--muted);
         text-align: center;
@@ -356,10 +361,12 @@ export class AppShell extends LitElement {
   }
 
   override render() {
-    if (this.noGpu) return html`<ap-no-webgpu .reason=${this.noGpu}></ap-no-webgpu>`;
+    const charts = this.charts();
+    if (this.noGpu)
+      return html`<ap-no-webgpu .reason=${this.noGpu}></ap-no-webgpu>
+        <div class="col offline">${this.comparison(charts)}</div>`;
     const s = this.state;
     const g = this.gpu;
-    const charts = this.charts();
     return html`<header>
         <h1>attention-playground</h1>
         <span class="muted small">naive, prefix-shared and paged attention on WebGPU — checked against f64, timed, charted</span>
@@ -408,28 +415,33 @@ export class AppShell extends LitElement {
               : nothing
           }
           <ap-equivalence-table .report=${this.equivalence} .pending=${this.runState === 'running' && !this.current}></ap-equivalence-table>
-          ${
-            charts.length > 0
-              ? html`<div class="card">
-                  <h2>Charts</h2>
-                  <div class="charts">${charts.map((d) => html`<ap-metric-chart data-metric=${d.metric} .data=${d}></ap-metric-chart>`)}</div>
-                </div>`
-              : nothing
-          }
-          <ap-bench-table .result=${this.current} .title=${'This run'} .pending=${this.runState === 'running'}></ap-bench-table>
-          ${this.imported.map((r) => html`<ap-bench-table .result=${r} .title=${`Imported: ${deviceLabel(r)}`}></ap-bench-table>`)}
-          <ap-results-io
-            .current=${this.current}
-            .imported=${this.imported}
-            @import-result=${(e: CustomEvent<BenchResultFile>) => {
-              this.imported = [...this.imported, e.detail];
-            }}
-            @remove-import=${(e: CustomEvent<number>) => {
-              this.imported = this.imported.filter((_, i) => i !== e.detail);
-            }}
-          ></ap-results-io>
+          ${this.comparison(charts)}
         </div>
       </main>`;
+  }
+
+  /** Charts, this run's and imported timings, export and import: all that needs no GPU. */
+  private comparison(charts: ChartData[]) {
+    return html`${
+      charts.length > 0
+        ? html`<div class="card">
+            <h2>Charts</h2>
+            <div class="charts">${charts.map((d) => html`<ap-metric-chart data-metric=${d.metric} .data=${d}></ap-metric-chart>`)}</div>
+          </div>`
+        : nothing
+    }
+      <ap-bench-table .result=${this.current} .title=${'This run'} .pending=${this.runState === 'running'}></ap-bench-table>
+      ${this.imported.map((r) => html`<ap-bench-table .result=${r} .title=${`Imported: ${deviceLabel(r)}`}></ap-bench-table>`)}
+      <ap-results-io
+        .current=${this.current}
+        .imported=${this.imported}
+        @import-result=${(e: CustomEvent<BenchResultFile>) => {
+          this.imported = [...this.imported, e.detail];
+        }}
+        @remove-import=${(e: CustomEvent<number>) => {
+          this.imported = this.imported.filter((_, i) => i !== e.detail);
+        }}
+      ></ap-results-io>`;
   }
 
   private banner() {

@@ -158,8 +158,14 @@ export class MetricChart extends LitElement {
             stroke: '#6b7280',
             grid: { stroke: '#e5e7eb' },
             size: 60,
-            values: (_u, ticks) => ticks.map((t) => sig(t)),
-            ...(logY ? { splits: (_u: uPlot, _i: number, min: number, max: number) => logSplits(min, max) } : {}),
+            values: (_u, ticks) => ticks.map((t) => (t === null ? '' : sig(t))),
+            ...(logY
+              ? {
+                  splits: (_u: uPlot, _i: number, min: number, max: number) => logSplits(min, max),
+                  // uPlot's default log filter blanks every tick that is not a power of 10.
+                  filter: (_u: uPlot, splits: number[]) => splits,
+                }
+              : {}),
           },
         ],
         series,

@@ -11,7 +11,7 @@ export class NoWebGpu extends LitElement {
     css`
       .card {
         max-width: 760px;
-        margin: 40px auto;
+        margin: 40px auto 16px;
         padding: 24px 28px;
       }
       h2 {
@@ -55,8 +55,8 @@ export class NoWebGpu extends LitElement {
           timing).</li>
       </ul>
       <p class="muted">
-        Results from a GPU server can still be looked at: run <code>npm run bench -- --suite … --out run.json</code>
-        there and import the file on a machine with WebGPU.
+        Result files can still be looked at without WebGPU: run <code>npm run bench -- --suite … --out run.json</code>
+        on a GPU server and import the file below.
       </p>
     </div>`;
   }

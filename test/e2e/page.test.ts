@@ -173,7 +173,7 @@ describe('the playground page', () => {
     expect(problems).toEqual([]);
   });
 
-  it('shows how to get WebGPU when there is none', async () => {
+  it('shows how to get WebGPU when there is none, and still shows imported results', async () => {
     const context = await browser.newContext();
     await context.addInitScript(() => {
       Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined });
@@ -183,7 +183,13 @@ describe('the playground page', () => {
     const panel = page.locator('ap-no-webgpu');
     await expect.poll(() => panel.locator('h2').textContent()).toBe('This browser gives the page no WebGPU');
     expect(await panel.locator('ul').textContent()).toMatch(/enable-unsafe-webgpu/);
-    await page.screenshot({ path: screenshotPath('no-webgpu.png') });
+    // Result files can still be looked at: import the one the first test exported.
+    const exported = screenshotPath('exported.json');
+    expect(existsSync(exported)).toBe(true);
+    await page.locator('ap-results-io input[type=file]').setInputFiles(exported);
+    await expect.poll(() => page.locator('ap-bench-table table[data-testid=bench]').count()).toBe(1);
+    expect(await page.locator('ap-metric-chart').count()).toBe(3);
+    await page.screenshot({ path: screenshotPath('no-webgpu.png'), fullPage: true });
     await context.close();
   });
 });
