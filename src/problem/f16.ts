@@ -5,10 +5,11 @@
  * subnormals, overflow to infinity, infinities and NaN (quiet NaN 0x7e00, sign kept).
  */
 
-const MIN_NORMAL = 2 ** -14;
-const SUBNORMAL_STEP = 2 ** -24;
-/** Smallest value that rounds to infinity: halfway between 65504 and 65536. */
-const OVERFLOW = 65520;
+// Bit access to a double (little-endian: word 1 holds sign, exponent and the top 20 mantissa bits).
+const f64 = new Float64Array(1);
+const words = new Uint32Array(f64.buffer);
+/** POW2[k + 64] = 2^k, exact, for the scalings below. */
+const POW2 = Float64Array.from({ length: 128 }, (_, k) => 2 ** (k - 64));
 
 /** Round half to even on an integer-valued scale. */
 function roundHalfEven(x: number): number {
@@ -18,32 +19,37 @@ function roundHalfEven(x: number): number {
 }
 
 export function f32ToF16Bits(x: number): number {
-  if (Number.isNaN(x)) return 0x7e00;
-  const sign = x < 0 || Object.is(x, -0) ? 0x8000 : 0;
+  f64[0] = x;
+  const hi = words[1];
+  const sign = (hi >>> 16) & 0x8000;
+  const biased = (hi >>> 20) & 0x7ff;
+  if (biased === 0x7ff) return (hi & 0xfffff) !== 0 || words[0] !== 0 ? 0x7e00 : sign | 0x7c00;
+  const e = biased - 1023;
+  if (e >= 16) return sign | 0x7c00;
   const a = Math.abs(x);
-  if (a >= OVERFLOW) return sign | 0x7c00;
-  if (a < MIN_NORMAL) {
-    // Subnormal (or zero): value = m * 2^-24, m in [0, 1024]; m = 1024 is the smallest normal, 0x0400.
-    return sign | roundHalfEven(a / SUBNORMAL_STEP);
-  }
-  let e = Math.floor(Math.log2(a));
-  // log2 can be off by one near powers of two; correct it.
-  if (2 ** e > a) e -= 1;
-  else if (2 ** (e + 1) <= a) e += 1;
-  // a = (1 + f) * 2^e, mantissa with 10 fraction bits; a carry into 2048 moves to the next exponent.
-  const m = roundHalfEven((a / 2 ** e) * 1024);
-  const bits = ((e + 15) << 10) + (m - 1024);
-  return sign | bits;
+  // Subnormal (or zero): value = m * 2^-24, m in [0, 1024]; m = 1024 is the smallest normal, 0x0400.
+  if (e < -14) return e < -26 ? sign : sign | roundHalfEven(a * POW2[24 + 64]);
+  // a = (1 + f) * 2^e, mantissa with 10 fraction bits; a carry into 2048 moves to the next exponent
+  // (and from e = 15 to infinity, 0x7c00, which is right: a >= 65520 overflows).
+  const m = roundHalfEven(a * POW2[10 - e + 64]);
+  return sign | (((e + 15) << 10) + (m - 1024));
 }
 
-export function f16BitsToF32(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const e = (h >>> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return sign * m * SUBNORMAL_STEP;
-  if (e === 0x1f) return m === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
-  return sign * (1 + m / 1024) * 2 ** (e - 15);
-}
+/** Every f16 value as f32 (all are exact), indexed by its bits. */
+const F16_VALUES = (() => {
+  const t = new Float32Array(65536);
+  for (let h = 0; h < 65536; h++) {
+    const s = h & 0x8000 ? -1 : 1;
+    const e = (h >>> 10) & 0x1f;
+    const m = h & 0x3ff;
+    if (e === 0) t[h] = s * m * 2 ** -24;
+    else if (e === 0x1f) t[h] = m === 0 ? s * Number.POSITIVE_INFINITY : Number.NaN;
+    else t[h] = s * (1 + m / 1024) * 2 ** (e - 15);
+  }
+  return t;
+})();
+
+export const f16BitsToF32 = (h: number): number => F16_VALUES[h & 0xffff];
 
 /** The f16 value nearest to x, as a number. */
 export const roundToF16 = (x: number): number => f16BitsToF32(f32ToF16Bits(x));
