@@ -10,7 +10,12 @@ import type { BenchConfig, BenchSuite, BenchVariant } from './suite';
 
 const heads = { headsQ: 32, headsKV: 8, headDim: 128 } as const;
 const SUFFIX = 256;
-const variants: readonly BenchVariant[] = [{ kernel: 'naive' }, { kernel: 'hydragen' }];
+/** Hydragen uses tensor cores (subgroup matrices) where offered; the portable variant never does. */
+const variants: readonly BenchVariant[] = [
+  { kernel: 'naive' },
+  { kernel: 'hydragen' },
+  { kernel: 'hydragen', options: { subgroupMatrix: false }, label: 'hydragen (portable)' },
+];
 
 function config(axisValue: number, batch: number, prefixLength: number): BenchConfig {
   return {
@@ -35,4 +40,28 @@ export const hydragenPrefixSuite: BenchSuite = {
   configs: () => [1024, 4096, 16384].map((p) => config(p, 128, p)),
 };
 
-export const hydragenSuites: readonly BenchSuite[] = [hydragenBatchSuite, hydragenPrefixSuite];
+/**
+ * The shapes of the H100 reference table (issue 6: FlashAttention-2 on per-sequence KV and Hydragen
+ * in PyTorch, fp16): f16 KV, decode, GQA 32:8, D 128, suffix 256, (B, P) = (32, 16384),
+ * (128, 16384), (512, 16384), (512, 4096). Paged reads the prefix per sequence from shared blocks;
+ * naive reads it in place per sequence. The axis is the config's index in that table.
+ */
+export const decodeAnchorsSuite: BenchSuite = {
+  name: 'decode-anchors',
+  description: 'Issue 6 anchor shapes, f16 KV: (B, P) = (32, 16384), (128, 16384), (512, 16384), (512, 4096)',
+  axis: { name: 'anchor', log: false },
+  configs: () =>
+    [
+      [32, 16384],
+      [128, 16384],
+      [512, 16384],
+      [512, 4096],
+    ].map(([batch, prefixLength], i) => ({
+      axisValue: i + 1,
+      label: `B=${batch} P=${prefixLength}`,
+      input: sharedPrefixProblem({ batch, prefixLength, suffixLength: SUFFIX, ...heads, kvDtype: 'f16' }),
+      variants: [{ kernel: 'paged' }, ...variants.slice(1)],
+    })),
+};
+
+export const hydragenSuites: readonly BenchSuite[] = [hydragenBatchSuite, hydragenPrefixSuite, decodeAnchorsSuite];

@@ -1,4 +1,6 @@
 import hydragenSharedWgsl from '../../shaders/hydragen-shared.wgsl?raw';
+import hydragenSharedMmaWgsl from '../../shaders/hydragen-shared-mma.wgsl?raw';
+import hydragenWorkWgsl from '../../shaders/hydragen-work.wgsl?raw';
 import { uploadStorage, uploadUniform } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/context';
 import { type ProblemSpec, sequenceLengths } from '../problem/problem';
@@ -13,6 +15,8 @@ import { type KvFormat, kvShaderSource } from './kv-format';
 
 /** Tile shape of the shared kernel. */
 export interface SharedTiles {
+  /** Tensor cores through subgroup matrices (hydragen-shared-mma.wgsl) instead of the portable kernel. */
+  readonly matrix?: boolean;
   /** Query rows per workgroup. */
   readonly tileQ: number;
   /** Keys per K/V tile staged in workgroup memory. */
@@ -74,6 +78,39 @@ export function chooseSharedTiles(
     reasons.push(why);
   }
   return `no shared-kernel tile shape fits: ${reasons[reasons.length - 1] ?? 'no candidates'}`;
+}
+
+/** Subgroup size the subgroup-matrix kernel is written for. */
+const MATRIX_SUBGROUP = 32;
+
+/** Workgroup memory of the subgroup-matrix kernel with `nsg` subgroups (hydragen-shared-mma.wgsl). */
+export function matrixWorkgroupBytes(headDim: number, nsg: number): number {
+  const rows = 16 * nsg;
+  return rows * headDim * 2 + rows * 32 * 4 + rows * 32 * 2 + nsg * 256 * 4 + rows * 12 + 4;
+}
+
+/**
+ * Tiles for the subgroup-matrix (tensor-core) variant, or why it cannot run: it needs native f16
+ * K/V, subgroups of exactly 32, an f16 16x16x16 configuration with f32 results, and D a multiple
+ * of 16. Four subgroups (64 query rows) a workgroup, two when workgroup memory is short.
+ */
+export function matrixTilesFor(headDim: number, gpu: GpuContext, format: KvFormat): SharedTiles | string {
+  if (!gpu.features.subgroupMatrix) return 'the adapter offers no subgroup matrices';
+  if (format !== 'f16-native') return `subgroup matrices need native f16 K/V (K/V here: ${format})`;
+  if (!gpu.features.subgroups) return 'the adapter offers no subgroups';
+  if (gpu.subgroupMinSize !== MATRIX_SUBGROUP || gpu.subgroupMaxSize !== MATRIX_SUBGROUP)
+    return `the subgroup-matrix kernel needs subgroups of ${MATRIX_SUBGROUP} (adapter: ${gpu.subgroupMinSize}-${gpu.subgroupMaxSize})`;
+  const ok = gpu.subgroupMatrixConfigs.some(
+    (c) => c.componentType === 'f16' && c.resultComponentType === 'f32' && c.M === 16 && c.N === 16 && c.K === 16,
+  );
+  if (!ok) return 'no f16 16x16x16 subgroup-matrix configuration with f32 results';
+  if (headDim % 16 !== 0) return `head dim ${headDim} is not a multiple of 16`;
+  for (const nsg of [4, 2]) {
+    if (matrixWorkgroupBytes(headDim, nsg) <= gpu.limits.maxComputeWorkgroupStorageSize) {
+      return { matrix: true, tileQ: 16 * nsg, tileK: 32, wg: MATRIX_SUBGROUP * nsg };
+    }
+  }
+  return `the subgroup-matrix kernel at head dim ${headDim} needs ${matrixWorkgroupBytes(headDim, 2)} bytes of workgroup memory; maxComputeWorkgroupStorageSize is ${gpu.limits.maxComputeWorkgroupStorageSize}`;
 }
 
 const ITEM_WORDS = 9;
@@ -201,7 +238,7 @@ export function createHydragenShared(
   tiles: SharedTiles,
 ): SharedKernel {
   const D = spec.headDim;
-  const why = sharedTilesProblem(D, tiles, gpu.limits);
+  const why = tiles.matrix ? null : sharedTilesProblem(D, tiles, gpu.limits);
   if (why) throw new Error(`hydragen shared kernel: ${why}`);
   const list = sharedWorkList(spec, plan, segmentBase, tiles.tileQ);
   const maxX = gpu.limits.maxComputeWorkgroupsPerDimension;
@@ -216,16 +253,23 @@ export function createHydragenShared(
   f[6] = spec.scale;
   f[7] = Number.NEGATIVE_INFINITY;
 
-  const key = `hydragen-shared/${format}/D${D}/q${tiles.tileQ}k${tiles.tileK}w${tiles.wg}`;
-  const pipeline = gpu.pipeline(key, () => ({
-    label: key,
-    layout: 'auto',
-    compute: {
-      module: gpu.shader(`hydragen-shared/${format}`, kvShaderSource(format) + hydragenSharedWgsl),
-      entryPoint: 'main',
-      constants: { HEAD_DIM: D, TILE_Q: tiles.tileQ, TILE_K: tiles.tileK, WG: tiles.wg },
-    },
-  }));
+  const key = `hydragen-shared${tiles.matrix ? '-mma' : ''}/${format}/D${D}/q${tiles.tileQ}k${tiles.tileK}w${tiles.wg}`;
+  const compute: GPUProgrammableStage = tiles.matrix
+    ? {
+        // HEAD_DIM is a const here: it sizes the arrays of subgroup matrices.
+        module: gpu.shader(
+          `hydragen-shared-mma/D${D}`,
+          `${hydragenSharedMmaWgsl}\n${hydragenWorkWgsl}\nconst HEAD_DIM: u32 = ${D}u;\n`,
+        ),
+        entryPoint: 'main',
+        constants: { NSG: tiles.tileQ / 16 },
+      }
+    : {
+        module: gpu.shader(`hydragen-shared/${format}`, kvShaderSource(format) + hydragenWorkWgsl + hydragenSharedWgsl),
+        entryPoint: 'main',
+        constants: { HEAD_DIM: D, TILE_Q: tiles.tileQ, TILE_K: tiles.tileK, WG: tiles.wg },
+      };
+  const pipeline = gpu.pipeline(key, () => ({ label: key, layout: 'auto', compute }));
   const uniform = uploadUniform(gpu, 'hydragen-shared params', new Uint8Array(params));
   const itemBuf = uploadStorage(gpu, 'hydragen-shared work items', list.items);
   const userBuf = uploadStorage(gpu, 'hydragen-shared users', list.users);

@@ -6,6 +6,7 @@ import { type HydragenPlan, planHydragen } from './hydragen-plan';
 import {
   chooseSharedTiles,
   createHydragenShared,
+  matrixTilesFor,
   SHARED_TILE_CANDIDATES,
   type SharedTiles,
   sharedTableBytes,
@@ -164,10 +165,17 @@ export interface HydragenConfig {
 export function createHydragenKernel(config: HydragenConfig = {}): KernelDescriptor {
   const candidates = config.tileCandidates ?? SHARED_TILE_CANDIDATES;
   const name = config.name ?? 'hydragen';
-  const tilesOrWhy = (spec: ProblemSpec, gpu: GpuContext) => chooseSharedTiles(spec.headDim, gpu.limits, candidates);
+  /** Subgroup-matrix tiles where allowed and offered, else the first portable candidate that fits. */
+  const tilesOrWhy = (spec: ProblemSpec, gpu: GpuContext, options: KernelOptions): SharedTiles | string => {
+    if (options.subgroupMatrix !== false && !config.tileCandidates) {
+      const m = matrixTilesFor(spec.headDim, gpu, kvFormatFor(spec.kvDtype, gpu));
+      if (typeof m !== 'string' || options.subgroupMatrix === true) return m;
+    }
+    return chooseSharedTiles(spec.headDim, gpu.limits, candidates);
+  };
 
   function layout(spec: ProblemSpec, gpu: GpuContext, options: KernelOptions): Layout {
-    const tiles = tilesOrWhy(spec, gpu);
+    const tiles = tilesOrWhy(spec, gpu, options);
     if (typeof tiles === 'string') throw new Error(`${name}: ${tiles}`);
     return layoutFor(spec, gpu, options, tiles);
   }
@@ -180,7 +188,7 @@ export function createHydragenKernel(config: HydragenConfig = {}): KernelDescrip
       if (spec.headDim > 4 * SPAN_ATTENTION_WG) return `headDim ${spec.headDim} exceeds ${4 * SPAN_ATTENTION_WG}`;
       const grid = rowGridProblem(spec, gpu.limits.maxComputeWorkgroupsPerDimension);
       if (grid) return grid;
-      const tiles = tilesOrWhy(spec, gpu);
+      const tiles = tilesOrWhy(spec, gpu, options);
       if (typeof tiles === 'string') return tiles;
       const l = layoutFor(spec, gpu, options, tiles);
       const items = sharedWorkItemCount(spec, l.plan, tiles.tileQ);
@@ -234,7 +242,7 @@ export function createHydragenKernel(config: HydragenConfig = {}): KernelDescrip
       const chunks = Math.max(0, ...plan.shared.map((s) => s.chunks.length));
       const shape = plan.direct
         ? 'no shared segment'
-        : `${plan.shared.length} shared segment(s), tiles ${tiles.tileQ}x${tiles.tileK}/${tiles.wg}` +
+        : `${plan.shared.length} shared segment(s), ${tiles.matrix ? 'subgroup-matrix ' : ''}tiles ${tiles.tileQ}x${tiles.tileK}/${tiles.wg}` +
           (chunks > 1 ? `, split-K up to ${chunks} chunks` : '');
       return {
         variant: `${name} (${shape}, KV ${format})`,

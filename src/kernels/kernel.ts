@@ -14,6 +14,11 @@ export interface KernelOptions {
   readonly splitK?: boolean | 'auto';
   /** Tokens per partition when split-K is on. */
   readonly partitionSize?: number;
+  /**
+   * Tensor cores through subgroup matrices: undefined uses them where the device offers them,
+   * false never, true requires them (the kernel is unsupported without).
+   */
+  readonly subgroupMatrix?: boolean;
 }
 
 /** One GPU buffer a kernel will allocate for a problem: its label and size, checked against device limits. */
