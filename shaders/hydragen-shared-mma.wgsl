@@ -16,21 +16,21 @@
 // Needs shader-f16, subgroups and subgroup matrices with an f16 16x16x16 -> f32 configuration and
 // subgroup size 32 (the host checks). Appended by the host (module-scope order does not matter in
 // WGSL, and `enable` must come first): hydragen-work.wgsl (parameters, work items, users, bindings
-// 0, 1, 4-7, row_ref) and `const HEAD_DIM: u32 = D;` (a const, not an override: DT sizes arrays).
+// 0, 1, 4-7, row_ref), `const HEAD_DIM: u32 = D;` and `const NSG: u32 = subgroups a workgroup;`
+// (consts, not overrides: subgroup-matrix loads and stores need workgroup arrays of const size).
 
 enable f16;
 enable subgroups;
 enable chromium_experimental_subgroup_matrix;
 
-override NSG: u32 = 4u;             // subgroups per workgroup
 const SG: u32 = 32u;                // subgroup size this kernel is written for
 const TILE_K: u32 = 32u;            // keys per step
 const KT: u32 = TILE_K / 16u;       // 16-key tiles per step
 const DT: u32 = HEAD_DIM / 16u;     // 16-wide column tiles of D
 const TAU: f32 = 8.0;               // lazy-rescale threshold (natural log units)
 const NEG_BIG: f32 = -3.0e38;
-override TILE_Q: u32 = NSG * 16u;
-override WG: u32 = NSG * SG;
+const TILE_Q: u32 = NSG * 16u;
+const WG: u32 = NSG * SG;
 
 @group(0) @binding(2) var<storage, read> kv_k: array<f16>;
 @group(0) @binding(3) var<storage, read> kv_v: array<f16>;
@@ -67,15 +67,15 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
     q_sh[at + 3u] = f16(v.w);
   }
 
-  // Softmax ownership: lane -> (row r of this subgroup, keys half*16 .. half*16+15 of a step).
+  // Softmax ownership: lane -> (row r of this subgroup, keys side*16 .. side*16+15 of a step).
   let r = lane / 2u;
-  let half = lane % 2u;
+  let side = lane % 2u;
   let tile_row = row0 + r;
   var vis = 0u;
   if (tile_row < item.row_count) {
     let me = row_ref(item, tile_row);
     vis = me.vis;
-    if (half == 0u) { slot_sh[tile_row] = me.slot; }
+    if (side == 0u) { slot_sh[tile_row] = me.slot; }
   }
   var m_run = NEG_BIG;
   var l_run = 0.0;
@@ -106,7 +106,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
     var s_loc: array<f32, 16>;
     var local_max = NEG_BIG;
     for (var j = 0u; j < 16u; j++) {
-      let k = half * 16u + j;
+      let k = side * 16u + j;
       var x = NEG_BIG;
       if (t0 + k < vis) { x = s_sh[tile_row * TILE_K + k]; }
       s_loc[j] = x;
@@ -118,14 +118,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
     let alpha = exp(m_run - m_new);
     var local_sum = 0.0;
     for (var j = 0u; j < 16u; j++) {
-      let k = half * 16u + j;
+      let k = side * 16u + j;
       let p = select(0.0, exp(s_loc[j] - m_new), t0 + k < vis);
       p_sh[tile_row * TILE_K + k] = f16(p);
       local_sum += p;
     }
     l_run = l_run * alpha + local_sum + subgroupShuffleXor(local_sum, 1u);
     m_run = m_new;
-    if (half == 0u) { row_sh[tile_row] = alpha; }
+    if (side == 0u) { row_sh[tile_row] = alpha; }
     if (rescale && t0 > 0u) { flag_sh = 1u; }
     let must_rescale = workgroupUniformLoad(&flag_sh);
 
@@ -156,7 +156,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
   }
 
   // Write o = O / l and lse = m + log(l) for the rows of the tile.
-  if (half == 0u && tile_row < item.row_count) {
+  if (side == 0u && tile_row < item.row_count) {
     row_sh[tile_row] = l_run;
     row_m_sh[tile_row] = m_run;
   }
@@ -178,7 +178,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
     }
     workgroupBarrier();
   }
-  if (half == 0u && tile_row < item.row_count) {
+  if (side == 0u && tile_row < item.row_count) {
     part_lse[slot_sh[tile_row]] = select(params.neg_inf, row_m_sh[tile_row] + log(l_run), l_run > 0.0);
   }
 }

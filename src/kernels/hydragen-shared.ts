@@ -256,13 +256,12 @@ export function createHydragenShared(
   const key = `hydragen-shared${tiles.matrix ? '-mma' : ''}/${format}/D${D}/q${tiles.tileQ}k${tiles.tileK}w${tiles.wg}`;
   const compute: GPUProgrammableStage = tiles.matrix
     ? {
-        // HEAD_DIM is a const here: it sizes the arrays of subgroup matrices.
+        // Consts, not overrides: subgroup-matrix loads and stores need workgroup arrays of const size.
         module: gpu.shader(
-          `hydragen-shared-mma/D${D}`,
-          `${hydragenSharedMmaWgsl}\n${hydragenWorkWgsl}\nconst HEAD_DIM: u32 = ${D}u;\n`,
+          `hydragen-shared-mma/D${D}/nsg${tiles.tileQ / 16}`,
+          `${hydragenSharedMmaWgsl}\n${hydragenWorkWgsl}\nconst HEAD_DIM: u32 = ${D}u;\nconst NSG: u32 = ${tiles.tileQ / 16}u;\n`,
         ),
         entryPoint: 'main',
-        constants: { NSG: tiles.tileQ / 16 },
       }
     : {
         module: gpu.shader(`hydragen-shared/${format}`, kvShaderSource(format) + hydragenWorkWgsl + hydragenSharedWgsl),

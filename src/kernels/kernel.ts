@@ -19,6 +19,8 @@ export interface KernelOptions {
    * false never, true requires them (the kernel is unsupported without).
    */
   readonly subgroupMatrix?: boolean;
+  /** Subgroup operations: undefined uses them where offered, false forces the portable path. */
+  readonly subgroups?: boolean;
 }
 
 /** One GPU buffer a kernel will allocate for a problem: its label and size, checked against device limits. */

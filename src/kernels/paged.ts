@@ -1,4 +1,5 @@
 import pagedAttentionWgsl from '../../shaders/paged-attention.wgsl?raw';
+import pagedAttentionSubgroupWgsl from '../../shaders/paged-attention-subgroup.wgsl?raw';
 import { checkBufferPlan, createOutputBuffer, uploadStorage, uploadUniform } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/context';
 import { BLOCK_SIZES } from '../paged/block-pool';
@@ -43,6 +44,33 @@ import { createLseMerge, type LseMerge, lseMergeTableBytes, type RowParts } from
  */
 
 export const PAGED_WG = 64;
+/** Teams of the subgroup variant (shaders/paged-attention-subgroup.wgsl): WG = TEAMS * lanes per token. */
+export const PAGED_SUBGROUP_TEAMS = 8;
+const PAGED_SUBGROUP_MAX_CPL = 16;
+
+/** Shape of the subgroup variant: lanes per token and threads, or why it cannot run here. */
+export function pagedSubgroupShape(
+  spec: ProblemSpec,
+  gpu: GpuContext,
+  rowsPerTile: number,
+  options: KernelOptions,
+): { lpk: number; wg: number } | string {
+  if (options.subgroups === false) return 'subgroups turned off';
+  if (!gpu.features.subgroups) return 'the adapter offers no subgroups';
+  if (gpu.subgroupMinSize < 1) return 'the adapter does not report its subgroup sizes';
+  const d4 = spec.headDim / 4;
+  let lpk = 1;
+  while (lpk * 2 <= Math.min(16, gpu.subgroupMinSize) && d4 % (lpk * 2) === 0) lpk *= 2;
+  if (d4 / lpk > PAGED_SUBGROUP_MAX_CPL)
+    return `head dim ${spec.headDim} needs more than ${PAGED_SUBGROUP_MAX_CPL} vec4s a lane`;
+  const wg = PAGED_SUBGROUP_TEAMS * lpk;
+  const shared = (PAGED_SUBGROUP_TEAMS / 2) * rowsPerTile * (d4 * 16 + 8);
+  if (shared > gpu.limits.maxComputeWorkgroupStorageSize)
+    return `the subgroup variant needs ${shared} bytes of workgroup memory; maxComputeWorkgroupStorageSize is ${gpu.limits.maxComputeWorkgroupStorageSize}`;
+  if (wg > gpu.limits.maxComputeInvocationsPerWorkgroup)
+    return `${wg} threads exceed maxComputeInvocationsPerWorkgroup`;
+  return { lpk, wg };
+}
 export const PAGED_MAX_ROWS = 8;
 export const DEFAULT_BLOCK_SIZE = 16;
 export const DEFAULT_PARTITION_SIZE = 512;
@@ -210,16 +238,25 @@ export function preparePaged(
   u.set([(spec.headsQ / spec.headsKV) * spec.queriesPerSeq, plan.rowTiles, plan.partitionSize], 6);
   f[9] = Number.NEGATIVE_INFINITY;
 
-  const key = `paged-attention/${format}/D${D}/R${plan.rowsPerTile}/BS${plan.blockSize}`;
-  const pipeline = gpu.pipeline(key, () => ({
-    label: key,
-    layout: 'auto',
-    compute: {
-      module: gpu.shader(`paged-attention/${format}`, kvShaderSource(format) + pagedAttentionWgsl),
-      entryPoint: 'main',
-      constants: { HEAD_DIM: D, WG: PAGED_WG, ROWS: plan.rowsPerTile, BLOCK_SIZE: plan.blockSize },
-    },
-  }));
+  const sg = pagedSubgroupShape(spec, gpu, plan.rowsPerTile, options);
+  const compute: GPUProgrammableStage =
+    typeof sg === 'string'
+      ? {
+          module: gpu.shader(`paged-attention/${format}`, kvShaderSource(format) + pagedAttentionWgsl),
+          entryPoint: 'main',
+          constants: { HEAD_DIM: D, WG: PAGED_WG, ROWS: plan.rowsPerTile, BLOCK_SIZE: plan.blockSize },
+        }
+      : {
+          // `enable subgroups;` must precede every declaration, so it comes before the K/V snippet.
+          module: gpu.shader(
+            `paged-attention-subgroup/${format}`,
+            `enable subgroups;\n${kvShaderSource(format)}${pagedAttentionSubgroupWgsl}`,
+          ),
+          entryPoint: 'main',
+          constants: { HEAD_DIM: D, LPK: sg.lpk, WG: sg.wg, ROWS: plan.rowsPerTile, BLOCK_SIZE: plan.blockSize },
+        };
+  const key = `paged-attention${typeof sg === 'string' ? '' : `-subgroup${sg.lpk}`}/${format}/D${D}/R${plan.rowsPerTile}/BS${plan.blockSize}`;
+  const pipeline = gpu.pipeline(key, () => ({ label: key, layout: 'auto', compute }));
 
   const q = uploadStorage(gpu, 'q', data.q);
   const k = uploadStorage(gpu, 'k pool', encodeKv(cache.pool.k, format));
@@ -250,7 +287,7 @@ export function preparePaged(
 
   const split = plan.splitK ? `split-K ${plan.partitionSize}` : 'no split-K';
   return {
-    variant: `paged (block ${plan.blockSize}, ${split}, KV ${format})`,
+    variant: `paged (block ${plan.blockSize}, ${split}, ${typeof sg === 'string' ? 'portable' : `subgroups, ${sg.lpk} lanes a token`}, KV ${format})`,
     o,
     lse,
     cost: cost(spec, plan, format),

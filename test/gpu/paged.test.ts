@@ -3,7 +3,7 @@ import type { GpuContext } from '../../src/gpu/context';
 import { type KernelOutput, runKernel } from '../../src/gpu/run-kernel';
 import type { KernelDescriptor, KernelOptions } from '../../src/kernels/kernel';
 import { naiveKernel } from '../../src/kernels/naive';
-import { pagedKernel, preparePaged } from '../../src/kernels/paged';
+import { pagedKernel, pagedPlan, pagedSubgroupShape, preparePaged } from '../../src/kernels/paged';
 import type { PagedCacheOptions } from '../../src/paged/build';
 import { noSharingProblem, sharedPrefixProblem, unevenTreeProblem } from '../../src/problem/builders';
 import { generateProblemData } from '../../src/problem/generate';
@@ -174,5 +174,28 @@ describe('paged kernel vs the f64 reference and the naive kernel', () => {
   it('common cases with split-K partitions of 64', async () => {
     for (const c of commonCases)
       await expectMatchesReference(gpu, poisoned(), c.input, { splitK: true, partitionSize: 64 });
+  });
+
+  it('both paths: the subgroup variant where offered and the portable one (subgroups off) agree with the reference', async () => {
+    const inputs = [
+      noSharingProblem({ batch: 3, length: [1, 77, 600], headsQ: 8, headsKV: 2, headDim: 128, kvDtype: 'f16' }),
+      sharedPrefixProblem({
+        batch: 4,
+        prefixLength: 37,
+        suffixLength: [0, 5, 17, 1],
+        headsQ: 6,
+        headsKV: 2,
+        headDim: 80,
+        queriesPerSeq: 5,
+      }),
+      noSharingProblem({ batch: 2, length: [300, 1], headsQ: 16, headsKV: 1, headDim: 256 }),
+    ];
+    for (const input of inputs) {
+      await check(gpu, input, { subgroups: false }, {}, /portable/);
+      const options = { splitK: true, partitionSize: 64 };
+      const spec = resolveProblem(input);
+      const shape = pagedSubgroupShape(spec, gpu, pagedPlan(spec, options).rowsPerTile, options);
+      await check(gpu, input, options, {}, typeof shape === 'string' ? /portable/ : /subgroups/);
+    }
   });
 });
