@@ -60,7 +60,11 @@ export const decodeAnchorsSuite: BenchSuite = {
       axisValue: i + 1,
       label: `B=${batch} P=${prefixLength}`,
       input: sharedPrefixProblem({ batch, prefixLength, suffixLength: SUFFIX, ...heads, kvDtype: 'f16' }),
-      variants: [{ kernel: 'paged' }, ...variants.slice(1)],
+      variants: [
+        { kernel: 'paged' },
+        { kernel: 'paged', options: { subgroups: false }, label: 'paged (portable)' },
+        ...variants.slice(1),
+      ],
     })),
 };
 

@@ -1,7 +1,10 @@
 // Hydragen's shared-segment kernel on tensor cores (chromium_experimental_subgroup_matrix).
 //
 // Same work items as hydragen-shared.wgsl: (shared segment, key chunk, KV head, tile of query
-// rows). A workgroup is NSG subgroups of 32; subgroup s owns query rows 16s .. 16s+15 of the tile.
+// rows). A workgroup is one subgroup of 32 lanes and owns a tile of 16 query rows: WGSL's
+// uniformity analysis requires the offsets of subgroup-matrix loads and stores to be workgroup-
+// uniform, so subgroups of one workgroup could not address their own rows. Work items are ordered
+// so that workgroups running together read the same K/V chunk (L1/L2 serve the repeats).
 // Per step of 32 keys:
 //   S[16x32]  = Q[16xD] K^T[Dx32]   f16 x f16 -> f32, Q staged (pre-scaled, f16) in workgroup
 //                                   memory, K read straight from the K/V pool (L1 serves the
@@ -16,8 +19,8 @@
 // Needs shader-f16, subgroups and subgroup matrices with an f16 16x16x16 -> f32 configuration and
 // subgroup size 32 (the host checks). Appended by the host (module-scope order does not matter in
 // WGSL, and `enable` must come first): hydragen-work.wgsl (parameters, work items, users, bindings
-// 0, 1, 4-7, row_ref), `const HEAD_DIM: u32 = D;` and `const NSG: u32 = subgroups a workgroup;`
-// (consts, not overrides: subgroup-matrix loads and stores need workgroup arrays of const size).
+// 0, 1, 4-7, row_ref) and `const HEAD_DIM: u32 = D;` (a const, not an override: subgroup-matrix
+// loads and stores need workgroup arrays of const size).
 
 enable f16;
 enable subgroups;
@@ -29,8 +32,8 @@ const KT: u32 = TILE_K / 16u;       // 16-key tiles per step
 const DT: u32 = HEAD_DIM / 16u;     // 16-wide column tiles of D
 const TAU: f32 = 8.0;               // lazy-rescale threshold (natural log units)
 const NEG_BIG: f32 = -3.0e38;
-const TILE_Q: u32 = NSG * 16u;
-const WG: u32 = NSG * SG;
+const TILE_Q: u32 = 16u;
+const WG: u32 = SG;
 
 @group(0) @binding(2) var<storage, read> kv_k: array<f16>;
 @group(0) @binding(3) var<storage, read> kv_v: array<f16>;
@@ -38,7 +41,7 @@ const WG: u32 = NSG * SG;
 var<workgroup> q_sh: array<f16, TILE_Q * HEAD_DIM>;   // the tile's queries, scaled, row-major
 var<workgroup> s_sh: array<f32, TILE_Q * TILE_K>;     // scores of the step
 var<workgroup> p_sh: array<f16, TILE_Q * TILE_K>;     // probabilities of the step
-var<workgroup> o_sh: array<f32, NSG * 256u>;          // one 16x16 f32 tile per subgroup
+var<workgroup> o_sh: array<f32, 256u>;                // one 16x16 f32 tile
 var<workgroup> row_sh: array<f32, TILE_Q>;            // per row: alpha of the step, then l
 var<workgroup> row_m_sh: array<f32, TILE_Q>;          // per row: final m
 var<workgroup> slot_sh: array<u32, TILE_Q>;           // per row: partial slot
@@ -51,8 +54,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
   let item_index = wg.y * params.grid_x + wg.x;
   if (item_index >= params.num_items) { return; }
   let item = items[item_index];
-  let sg = subgroupBroadcastFirst(lid / SG);
-  let row0 = sg * 16u;
 
   // Stage the queries, scaled, as f16 (rows past row_count are zero).
   let d4 = HEAD_DIM / 4u;
@@ -67,10 +68,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
     q_sh[at + 3u] = f16(v.w);
   }
 
-  // Softmax ownership: lane -> (row r of this subgroup, keys side*16 .. side*16+15 of a step).
+  // Softmax ownership: lane -> (row r, keys side*16 .. side*16+15 of a step).
   let r = lane / 2u;
   let side = lane % 2u;
-  let tile_row = row0 + r;
+  let tile_row = r;
   var vis = 0u;
   if (tile_row < item.row_count) {
     let me = row_ref(item, tile_row);
@@ -87,18 +88,18 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
   for (var t0 = 0u; t0 < item.key_limit; t0 += TILE_K) {
     let kbase = item.kv_base4 * 4u + t0 * HEAD_DIM;
 
-    // S = Q K^T for this subgroup's 16 rows and the step's 32 keys.
+    // S = Q K^T for the tile's 16 rows and the step's 32 keys.
     var s_acc: array<subgroup_matrix_result<f32, 16, 16>, KT>;
     for (var kt = 0u; kt < KT; kt++) { s_acc[kt] = subgroup_matrix_result<f32, 16, 16>(); }
     for (var dt = 0u; dt < DT; dt++) {
-      let ql = subgroupMatrixLoad<subgroup_matrix_left<f16, 16, 16>, row_major>(&q_sh, row0 * HEAD_DIM + dt * 16u, HEAD_DIM);
+      let ql = subgroupMatrixLoad<subgroup_matrix_left<f16, 16, 16>, row_major>(&q_sh, dt * 16u, HEAD_DIM);
       for (var kt = 0u; kt < KT; kt++) {
         let kr = subgroupMatrixLoad<subgroup_matrix_right<f16, 16, 16>, col_major>(&kv_k, kbase + kt * 16u * HEAD_DIM + dt * 16u, HEAD_DIM);
         s_acc[kt] = subgroupMatrixMultiplyAccumulate(ql, kr, s_acc[kt]);
       }
     }
     for (var kt = 0u; kt < KT; kt++) {
-      subgroupMatrixStore(&s_sh, row0 * TILE_K + kt * 16u, s_acc[kt], false, TILE_K);
+      subgroupMatrixStore(&s_sh, kt * 16u, s_acc[kt], false, TILE_K);
     }
     workgroupBarrier();
 
@@ -131,11 +132,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
 
     if (must_rescale != 0u) {
       for (var dt = 0u; dt < DT; dt++) {
-        subgroupMatrixStore(&o_sh, sg * 256u, o_acc[dt], false, 16u);
+        subgroupMatrixStore(&o_sh, 0u, o_acc[dt], false, 16u);
         workgroupBarrier();
-        for (var e = lane; e < 256u; e += SG) { o_sh[sg * 256u + e] *= row_sh[row0 + e / 16u]; }
+        for (var e = lane; e < 256u; e += SG) { o_sh[e] *= row_sh[e / 16u]; }
         workgroupBarrier();
-        o_acc[dt] = subgroupMatrixLoad<subgroup_matrix_result<f32, 16, 16>, row_major>(&o_sh, sg * 256u, 16u);
+        o_acc[dt] = subgroupMatrixLoad<subgroup_matrix_result<f32, 16, 16>, row_major>(&o_sh, 0u, 16u);
         workgroupBarrier();
       }
       if (lid == 0u) { flag_sh = 0u; }
@@ -144,7 +145,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
     // O += P V.
     var pl: array<subgroup_matrix_left<f16, 16, 16>, KT>;
     for (var kt = 0u; kt < KT; kt++) {
-      pl[kt] = subgroupMatrixLoad<subgroup_matrix_left<f16, 16, 16>, row_major>(&p_sh, row0 * TILE_K + kt * 16u, TILE_K);
+      pl[kt] = subgroupMatrixLoad<subgroup_matrix_left<f16, 16, 16>, row_major>(&p_sh, kt * 16u, TILE_K);
     }
     for (var dt = 0u; dt < DT; dt++) {
       for (var kt = 0u; kt < KT; kt++) {
@@ -162,16 +163,16 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
   }
   workgroupBarrier();
   for (var dt = 0u; dt < DT; dt++) {
-    subgroupMatrixStore(&o_sh, sg * 256u, o_acc[dt], false, 16u);
+    subgroupMatrixStore(&o_sh, 0u, o_acc[dt], false, 16u);
     workgroupBarrier();
     // 16 rows x 4 vec4s per 16x16 tile: lane -> (row lane / 2, vec4s 2 * (lane % 2), +1).
-    let rr = row0 + lane / 2u;
+    let rr = lane / 2u;
     if (rr < item.row_count) {
       let l = row_sh[rr];
       let slot = slot_sh[rr];
       for (var c = 0u; c < 2u; c++) {
         let c4 = (lane % 2u) * 2u + c;
-        let base = sg * 256u + (lane / 2u) * 16u + c4 * 4u;
+        let base = (lane / 2u) * 16u + c4 * 4u;
         let v = vec4<f32>(o_sh[base], o_sh[base + 1u], o_sh[base + 2u], o_sh[base + 3u]);
         part_o[slot * d4 + dt * 4u + c4] = select(vec4<f32>(0.0), v / l, l > 0.0);
       }

@@ -14,20 +14,18 @@
 //   - at the end the teams' states are merged by the LSE rule in a tree through workgroup memory.
 // Tokens past the sequence's end are never loaded; masked keys get probability 0.
 //
-// Prepended by the host: `enable subgroups;` and one of kv-f32.wgsl / kv-f16-packed.wgsl /
-// kv-f16-native.wgsl (K and V at bindings 2 and 3, loadK4 / loadV4 in units of four elements).
+// Prepended by the host: `enable subgroups;`, one of kv-f32.wgsl / kv-f16-packed.wgsl /
+// kv-f16-native.wgsl (K and V at bindings 2 and 3, loadK4 / loadV4 in units of four elements), and
+// the shape as consts (not overrides, so every per-lane array has its exact size and every loop
+// over it unrolls into registers; with overrides the arrays had to be sized for the largest shape
+// and spilled): HEAD_DIM (D, a multiple of 4 * LPK), LPK (lanes per token, a power of two, at most
+// the subgroup size), WG (threads: NT teams of LPK lanes), ROWS (query rows per workgroup) and
+// BLOCK_SIZE.
 
-override HEAD_DIM: u32;         // D, a multiple of 4 * LPK
-override LPK: u32 = 16u;        // lanes per token (a power of two, at most the subgroup size)
-override WG: u32 = 128u;        // threads per workgroup: NT teams of LPK lanes
-override ROWS: u32 = 8u;        // query rows per workgroup, at most MAX_ROWS
-override BLOCK_SIZE: u32 = 16u;
-override D4: u32 = HEAD_DIM / 4u;   // derived; the host never sets these
-override CPL: u32 = D4 / LPK;       // vec4s per lane of a K or V row
-override NT: u32 = WG / LPK;        // teams
+const D4: u32 = HEAD_DIM / 4u;
+const CPL: u32 = D4 / LPK;          // vec4s per lane of a K or V row
+const NT: u32 = WG / LPK;           // teams
 const UNROLL: u32 = 4u;             // tokens per team per step
-const MAX_ROWS: u32 = 8u;
-const MAX_CPL: u32 = 16u;           // host checks CPL <= MAX_CPL
 const NEG_BIG: f32 = -3.0e38;
 
 struct Params {
@@ -93,8 +91,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let j = lid % LPK;
 
   // This lane's share of each row's query (pre-scaled), and the highest key position each row sees.
-  var qr: array<array<vec4<f32>, MAX_CPL>, MAX_ROWS>;
-  var last: array<u32, MAX_ROWS>;
+  var qr: array<array<vec4<f32>, CPL>, ROWS>;
+  var last: array<u32, ROWS>;
   for (var r = 0u; r < ROWS; r++) {
     for (var c = 0u; c < CPL; c++) {
       qr[r][c] = select(vec4<f32>(0.0), q[(q_row0 + r) * D4 + j + c * LPK] * params.scale, r < rows);
@@ -103,15 +101,15 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     if (params.causal != 0u) { last[r] = seq.seq_len - lq + (first_row + r) % lq; }
   }
 
-  var m = array<f32, MAX_ROWS>();
-  var l = array<f32, MAX_ROWS>();
-  var acc = array<array<vec4<f32>, MAX_CPL>, MAX_ROWS>();
+  var m = array<f32, ROWS>();
+  var l = array<f32, ROWS>();
+  var acc = array<array<vec4<f32>, CPL>, ROWS>();
   for (var r = 0u; r < ROWS; r++) { m[r] = NEG_BIG; }
 
   for (var t0 = part_start; t0 < end; t0 += NT * UNROLL) {
     // Load K and V of this team's UNROLL tokens (zeros past the end: never read from the pool).
-    var kk = array<array<vec4<f32>, MAX_CPL>, UNROLL>();
-    var vv = array<array<vec4<f32>, MAX_CPL>, UNROLL>();
+    var kk = array<array<vec4<f32>, CPL>, UNROLL>();
+    var vv = array<array<vec4<f32>, CPL>, UNROLL>();
     for (var u = 0u; u < UNROLL; u++) {
       let pos = t0 + team * UNROLL + u;
       if (pos < end) {
@@ -123,7 +121,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       }
     }
     // Scores: partial dots, then summed over the team's lanes (every lane ends with the total).
-    var s = array<array<f32, MAX_ROWS>, UNROLL>();
+    var s = array<array<f32, ROWS>, UNROLL>();
     for (var u = 0u; u < UNROLL; u++) {
       for (var r = 0u; r < ROWS; r++) {
         var x = 0.0;
@@ -141,7 +139,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       }
       let m_new = max(m[r], mx);
       let alpha = exp(m[r] - m_new);
-      var a = array<vec4<f32>, MAX_CPL>();
+      var a = array<vec4<f32>, CPL>();
       for (var c = 0u; c < CPL; c++) { a[c] = acc[r][c] * alpha; }
       var lsum = l[r] * alpha;
       for (var u = 0u; u < UNROLL; u++) {

@@ -83,16 +83,15 @@ export function chooseSharedTiles(
 /** Subgroup size the subgroup-matrix kernel is written for. */
 const MATRIX_SUBGROUP = 32;
 
-/** Workgroup memory of the subgroup-matrix kernel with `nsg` subgroups (hydragen-shared-mma.wgsl). */
-export function matrixWorkgroupBytes(headDim: number, nsg: number): number {
-  const rows = 16 * nsg;
-  return rows * headDim * 2 + rows * 32 * 4 + rows * 32 * 2 + nsg * 256 * 4 + rows * 12 + 4;
+/** Workgroup memory of the subgroup-matrix kernel (hydragen-shared-mma.wgsl): one subgroup, 16 rows. */
+export function matrixWorkgroupBytes(headDim: number): number {
+  return 16 * headDim * 2 + 16 * 32 * 4 + 16 * 32 * 2 + 256 * 4 + 16 * 12 + 4;
 }
 
 /**
  * Tiles for the subgroup-matrix (tensor-core) variant, or why it cannot run: it needs native f16
  * K/V, subgroups of exactly 32, an f16 16x16x16 configuration with f32 results, and D a multiple
- * of 16. Four subgroups (64 query rows) a workgroup, two when workgroup memory is short.
+ * of 16. A workgroup is one subgroup with 16 query rows.
  */
 export function matrixTilesFor(headDim: number, gpu: GpuContext, format: KvFormat): SharedTiles | string {
   if (!gpu.features.subgroupMatrix) return 'the adapter offers no subgroup matrices';
@@ -105,12 +104,10 @@ export function matrixTilesFor(headDim: number, gpu: GpuContext, format: KvForma
   );
   if (!ok) return 'no f16 16x16x16 subgroup-matrix configuration with f32 results';
   if (headDim % 16 !== 0) return `head dim ${headDim} is not a multiple of 16`;
-  for (const nsg of [4, 2]) {
-    if (matrixWorkgroupBytes(headDim, nsg) <= gpu.limits.maxComputeWorkgroupStorageSize) {
-      return { matrix: true, tileQ: 16 * nsg, tileK: 32, wg: MATRIX_SUBGROUP * nsg };
-    }
-  }
-  return `the subgroup-matrix kernel at head dim ${headDim} needs ${matrixWorkgroupBytes(headDim, 2)} bytes of workgroup memory; maxComputeWorkgroupStorageSize is ${gpu.limits.maxComputeWorkgroupStorageSize}`;
+  const bytes = matrixWorkgroupBytes(headDim);
+  if (bytes > gpu.limits.maxComputeWorkgroupStorageSize)
+    return `the subgroup-matrix kernel at head dim ${headDim} needs ${bytes} bytes of workgroup memory; maxComputeWorkgroupStorageSize is ${gpu.limits.maxComputeWorkgroupStorageSize}`;
+  return { matrix: true, tileQ: 16, tileK: 32, wg: MATRIX_SUBGROUP };
 }
 
 const ITEM_WORDS = 9;
@@ -258,8 +255,8 @@ export function createHydragenShared(
     ? {
         // Consts, not overrides: subgroup-matrix loads and stores need workgroup arrays of const size.
         module: gpu.shader(
-          `hydragen-shared-mma/D${D}/nsg${tiles.tileQ / 16}`,
-          `${hydragenSharedMmaWgsl}\n${hydragenWorkWgsl}\nconst HEAD_DIM: u32 = ${D}u;\nconst NSG: u32 = ${tiles.tileQ / 16}u;\n`,
+          `hydragen-shared-mma/D${D}`,
+          `${hydragenSharedMmaWgsl}\n${hydragenWorkWgsl}\nconst HEAD_DIM: u32 = ${D}u;\n`,
         ),
         entryPoint: 'main',
       }

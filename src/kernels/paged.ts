@@ -247,13 +247,15 @@ export function preparePaged(
           constants: { HEAD_DIM: D, WG: PAGED_WG, ROWS: plan.rowsPerTile, BLOCK_SIZE: plan.blockSize },
         }
       : {
-          // `enable subgroups;` must precede every declaration, so it comes before the K/V snippet.
+          // `enable subgroups;` must precede every declaration, so it comes before the K/V snippet;
+          // the shape is consts (see the shader's header).
           module: gpu.shader(
-            `paged-attention-subgroup/${format}`,
-            `enable subgroups;\n${kvShaderSource(format)}${pagedAttentionSubgroupWgsl}`,
+            `paged-attention-subgroup/${format}/D${D}/L${sg.lpk}/W${sg.wg}/R${plan.rowsPerTile}/BS${plan.blockSize}`,
+            `enable subgroups;\n${kvShaderSource(format)}${pagedAttentionSubgroupWgsl}\n` +
+              `const HEAD_DIM: u32 = ${D}u;\nconst LPK: u32 = ${sg.lpk}u;\nconst WG: u32 = ${sg.wg}u;\n` +
+              `const ROWS: u32 = ${plan.rowsPerTile}u;\nconst BLOCK_SIZE: u32 = ${plan.blockSize}u;\n`,
           ),
           entryPoint: 'main',
-          constants: { HEAD_DIM: D, LPK: sg.lpk, WG: sg.wg, ROWS: plan.rowsPerTile, BLOCK_SIZE: plan.blockSize },
         };
   const key = `paged-attention${typeof sg === 'string' ? '' : `-subgroup${sg.lpk}`}/${format}/D${D}/R${plan.rowsPerTile}/BS${plan.blockSize}`;
   const pipeline = gpu.pipeline(key, () => ({ label: key, layout: 'auto', compute }));
