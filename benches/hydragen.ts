@@ -62,7 +62,7 @@ export const decodeAnchorsSuite: BenchSuite = {
       input: sharedPrefixProblem({ batch, prefixLength, suffixLength: SUFFIX, ...heads, kvDtype: 'f16' }),
       variants: [
         { kernel: 'paged' },
-        { kernel: 'paged', options: { subgroups: false }, label: 'paged (portable)' },
+        { kernel: 'paged', options: { subgroups: true }, label: 'paged (subgroups)' },
         ...variants.slice(1),
       ],
     })),

@@ -85,7 +85,7 @@ const MATRIX_SUBGROUP = 32;
 
 /** Workgroup memory of the subgroup-matrix kernel (hydragen-shared-mma.wgsl): one subgroup, 16 rows. */
 export function matrixWorkgroupBytes(headDim: number): number {
-  return 16 * headDim * 2 + 16 * 32 * 4 + 16 * 32 * 2 + 256 * 4 + 16 * 12 + 4;
+  return 16 * headDim * 2 + 16 * 32 * 4 + 16 * 32 * 2 + 16 * headDim * 4;
 }
 
 /**

@@ -19,7 +19,11 @@ export interface KernelOptions {
    * false never, true requires them (the kernel is unsupported without).
    */
   readonly subgroupMatrix?: boolean;
-  /** Subgroup operations: undefined uses them where offered, false forces the portable path. */
+  /**
+   * A kernel's subgroup variant: true asks for it (where offered), false or undefined runs the
+   * portable path. (Paged's subgroup variant measured slower than its portable kernel on the H200,
+   * so it is not the default.)
+   */
   readonly subgroups?: boolean;
 }
 

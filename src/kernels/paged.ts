@@ -55,7 +55,7 @@ export function pagedSubgroupShape(
   rowsPerTile: number,
   options: KernelOptions,
 ): { lpk: number; wg: number } | string {
-  if (options.subgroups === false) return 'subgroups turned off';
+  if (options.subgroups !== true) return 'subgroups not requested';
   if (!gpu.features.subgroups) return 'the adapter offers no subgroups';
   if (gpu.subgroupMinSize < 1) return 'the adapter does not report its subgroup sizes';
   const d4 = spec.headDim / 4;

@@ -176,7 +176,7 @@ describe('paged kernel vs the f64 reference and the naive kernel', () => {
       await expectMatchesReference(gpu, poisoned(), c.input, { splitK: true, partitionSize: 64 });
   });
 
-  it('both paths: the subgroup variant where offered and the portable one (subgroups off) agree with the reference', async () => {
+  it('both paths: the portable kernel (default) and the subgroup variant (where offered) agree with the reference', async () => {
     const inputs = [
       noSharingProblem({ batch: 3, length: [1, 77, 600], headsQ: 8, headsKV: 2, headDim: 128, kvDtype: 'f16' }),
       sharedPrefixProblem({
@@ -192,7 +192,7 @@ describe('paged kernel vs the f64 reference and the naive kernel', () => {
     ];
     for (const input of inputs) {
       await check(gpu, input, { subgroups: false }, {}, /portable/);
-      const options = { splitK: true, partitionSize: 64 };
+      const options = { splitK: true, partitionSize: 64, subgroups: true };
       const spec = resolveProblem(input);
       const shape = pagedSubgroupShape(spec, gpu, pagedPlan(spec, options).rowsPerTile, options);
       await check(gpu, input, options, {}, typeof shape === 'string' ? /portable/ : /subgroups/);
