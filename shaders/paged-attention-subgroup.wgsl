@@ -15,7 +15,8 @@
 // Tokens past the sequence's end are never loaded; masked keys get probability 0.
 //
 // Prepended by the host: `enable subgroups;`, one of kv-f32.wgsl / kv-f16-packed.wgsl /
-// kv-f16-native.wgsl (K and V at bindings 2 and 3, loadK4 / loadV4 in units of four elements), and
+// kv-f16-native.wgsl (K and V at bindings 2 and 3, loadK4 / loadV4 in units of four elements),
+// paged-bindings.wgsl (parameters, sequence table, bindings 0, 1 and 4-7), and
 // the shape as consts (not overrides, so every per-lane array has its exact size and every loop
 // over it unrolls into registers; with overrides the arrays had to be sized for the largest shape
 // and spilled): HEAD_DIM (D, a multiple of 4 * LPK), LPK (lanes per token, a power of two, at most
@@ -28,42 +29,13 @@ const NT: u32 = WG / LPK;           // teams
 const UNROLL: u32 = 4u;             // tokens per team per step
 const NEG_BIG: f32 = -3.0e38;
 
-struct Params {
-  heads_q: u32,
-  heads_kv: u32,
-  group_size: u32,
-  queries_per_seq: u32,
-  causal: u32,
-  scale: f32,
-  rows_per_group: u32,
-  row_tiles: u32,
-  partition_size: u32,
-  neg_inf: f32,
-  _pad0: u32,
-  _pad1: u32,
-}
-
-struct SeqInfo {
-  seq_len: u32,
-  block_start: u32,
-  out_base: u32,
-  out_stride: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> seqs: array<SeqInfo>;
-@group(0) @binding(5) var<storage, read> block_table: array<u32>;
-@group(0) @binding(6) var<storage, read_write> out_o: array<vec4<f32>>;
-@group(0) @binding(7) var<storage, read_write> out_lse: array<f32>;
-
 // Team states handed over in the merge tree: the upper half of the remaining teams writes, the
 // lower half merges. [team slot][row][vec4 of D] and [team slot][row].
 var<workgroup> acc_sh: array<vec4<f32>, (NT / 2u) * ROWS * D4>;
 var<workgroup> m_sh: array<f32, (NT / 2u) * ROWS>;
 var<workgroup> l_sh: array<f32, (NT / 2u) * ROWS>;
 
-/** vec4 offset of (token pos, this KV head, d = 0) in the pool. */
+// vec4 offset of (token pos, this KV head, d = 0) in the pool.
 fn token_base(seq: SeqInfo, pos: u32, head_off: u32) -> u32 {
   let blk = block_table[seq.block_start + pos / BLOCK_SIZE];
   return (blk * params.heads_kv * BLOCK_SIZE + pos % BLOCK_SIZE) * D4 + head_off;

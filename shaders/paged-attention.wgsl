@@ -22,7 +22,8 @@
 // `lr` (= h * Lq + i within the sequence) is out_base + lr * out_stride + partition.
 //
 // Prepended by the host: one of kv-f32.wgsl / kv-f16-packed.wgsl / kv-f16-native.wgsl (binds K and
-// V at 2 and 3, defines loadK4 / loadV4 in units of four elements).
+// V at 2 and 3, defines loadK4 / loadV4 in units of four elements) and paged-bindings.wgsl
+// (parameters, sequence table, bindings 0, 1 and 4-7).
 
 override HEAD_DIM: u32;         // D, a multiple of 4, at most 4 * WG
 override WG: u32 = 64;          // threads per workgroup = tokens per chunk
@@ -32,35 +33,6 @@ override D4: u32 = HEAD_DIM / 4u;  // derived; the host never sets it
 override LANES: u32 = WG / D4;     // derived: threads sharing one vec4 column of the output in step 4
 const MAX_ROWS: u32 = 8u;
 const NEG_BIG: f32 = -3.0e38;   // finite "minus infinity" for running maxima (no NaN from inf - inf)
-
-struct Params {
-  heads_q: u32,
-  heads_kv: u32,
-  group_size: u32,       // headsQ / headsKV
-  queries_per_seq: u32,  // Lq
-  causal: u32,
-  scale: f32,
-  rows_per_group: u32,   // group_size * Lq: rows sharing one KV head
-  row_tiles: u32,        // ceil(rows_per_group / ROWS)
-  partition_size: u32,   // tokens per partition (the longest sequence when split-K is off)
-  neg_inf: f32,          // -infinity, from the host (a WGSL constant may not be infinite)
-  _pad0: u32,
-  _pad1: u32,
-}
-
-struct SeqInfo {
-  seq_len: u32,
-  block_start: u32,  // first entry of this sequence in block_table
-  out_base: u32,     // output index of local row 0, partition 0
-  out_stride: u32,   // partitions of this sequence (1 without split-K)
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> seqs: array<SeqInfo>;
-@group(0) @binding(5) var<storage, read> block_table: array<u32>;
-@group(0) @binding(6) var<storage, read_write> out_o: array<vec4<f32>>;
-@group(0) @binding(7) var<storage, read_write> out_lse: array<f32>;
 
 var<workgroup> q_sh: array<vec4<f32>, ROWS * D4>;
 var<workgroup> p_sh: array<f32, ROWS * WG>;   // scores, then probabilities, [row][token]

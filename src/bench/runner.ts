@@ -6,7 +6,7 @@ import { createTimer, type GpuTimer } from '../gpu/timer';
 import type { PassOpener, PreparedKernel } from '../kernels/kernel';
 import { getKernel } from '../kernels/registry';
 import { generateProblemData } from '../problem/generate';
-import type { ProblemInput, ProblemSpec } from '../problem/problem';
+import { specToInput } from '../problem/problem';
 import { resolveProblem } from '../problem/validate';
 import { checkAgainstKernel, checkAgainstReference, sampleReference } from './check';
 import {
@@ -154,7 +154,7 @@ export async function runConfig(
     const base = {
       config: config.label,
       axisValue: config.axisValue,
-      problem: problemJson(spec),
+      problem: specToInput(spec),
       label,
       kernel: variant.kernel,
       options: variant.options ?? {},
@@ -215,21 +215,6 @@ export async function runConfig(
 function finish(hooks: BenchHooks, e: BenchEntry): BenchEntry {
   hooks.onEntry?.(e);
   return e;
-}
-
-/** The problem as JSON (ProblemInput form, every field explicit). */
-function problemJson(spec: ProblemSpec): ProblemInput {
-  return {
-    headsQ: spec.headsQ,
-    headsKV: spec.headsKV,
-    headDim: spec.headDim,
-    queriesPerSeq: spec.queriesPerSeq,
-    causal: spec.causal,
-    scale: spec.scale,
-    kvDtype: spec.kvDtype,
-    segments: spec.segments.map((s) => ({ id: s.id, length: s.length })),
-    sequences: spec.sequences.map((s) => [...s]),
-  };
 }
 
 /** Warm up by time, choose repetitions per sample, then time until minRuns and the budget are met. */

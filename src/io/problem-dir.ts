@@ -5,9 +5,9 @@ import {
   type AttentionResult,
   batchSize,
   type ProblemData,
-  type ProblemInput,
   type ProblemSpec,
   type SegmentKV,
+  specToInput,
 } from '../problem/problem';
 import { resolveProblem } from '../problem/validate';
 import { expectShape, type NpyArray, parseNpy, writeNpyFloat16, writeNpyFloat32 } from './npy';
@@ -106,26 +106,11 @@ export async function readProblemDir(dir: string): Promise<ProblemData> {
   return { spec, q, kv };
 }
 
-/** The problem.json object for a spec (every default written out). */
-export function specToJson(spec: ProblemSpec): ProblemInput {
-  return {
-    headsQ: spec.headsQ,
-    headsKV: spec.headsKV,
-    headDim: spec.headDim,
-    queriesPerSeq: spec.queriesPerSeq,
-    causal: spec.causal,
-    scale: spec.scale,
-    kvDtype: spec.kvDtype,
-    segments: spec.segments.map((s) => ({ id: s.id, length: s.length })),
-    sequences: spec.sequences.map((ids) => [...ids]),
-  };
-}
-
 /** Writes problem.json, q.npy and the segment files; K/V as float16 for f16 problems, float32 otherwise. */
 export async function writeProblemDir(dir: string, data: ProblemData): Promise<void> {
   const { spec } = data;
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'problem.json'), `${JSON.stringify(specToJson(spec), null, 2)}\n`);
+  await writeFile(join(dir, 'problem.json'), `${JSON.stringify(specToInput(spec), null, 2)}\n`);
   await writeFile(
     join(dir, 'q.npy'),
     writeNpyFloat32([batchSize(spec), spec.headsQ, spec.queriesPerSeq, spec.headDim], data.q),

@@ -1,6 +1,7 @@
 import hydragenSharedWgsl from '../../shaders/hydragen-shared.wgsl?raw';
 import hydragenSharedMmaWgsl from '../../shaders/hydragen-shared-mma.wgsl?raw';
 import hydragenWorkWgsl from '../../shaders/hydragen-work.wgsl?raw';
+import { bindBuffers } from '../gpu/bind-group';
 import { uploadStorage, uploadUniform } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/context';
 import { type ProblemSpec, sequenceLengths } from '../problem/problem';
@@ -269,20 +270,16 @@ export function createHydragenShared(
   const uniform = uploadUniform(gpu, 'hydragen-shared params', new Uint8Array(params));
   const itemBuf = uploadStorage(gpu, 'hydragen-shared work items', list.items);
   const userBuf = uploadStorage(gpu, 'hydragen-shared users', list.users);
-  const bindGroup = gpu.device.createBindGroup({
-    label: key,
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: { buffer: uniform } },
-      { binding: 1, resource: { buffer: buffers.q } },
-      { binding: 2, resource: { buffer: buffers.k } },
-      { binding: 3, resource: { buffer: buffers.v } },
-      { binding: 4, resource: { buffer: itemBuf } },
-      { binding: 5, resource: { buffer: userBuf } },
-      { binding: 6, resource: { buffer: buffers.partO } },
-      { binding: 7, resource: { buffer: buffers.partLse } },
-    ],
-  });
+  const bindGroup = bindBuffers(gpu.device, pipeline, key, [
+    uniform,
+    buffers.q,
+    buffers.k,
+    buffers.v,
+    itemBuf,
+    userBuf,
+    buffers.partO,
+    buffers.partLse,
+  ]);
   return {
     workItems: list.count,
     dispatch(pass) {

@@ -1,4 +1,5 @@
 import lseMergeWgsl from '../../shaders/lse-merge.wgsl?raw';
+import { bindBuffers } from '../gpu/bind-group';
 import { uploadStorage, uploadUniform } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/context';
 
@@ -80,19 +81,15 @@ export function createLseMerge(
   const uniform = uploadUniform(gpu, 'lse-merge params', new Uint8Array(params));
   const rowStartBuf = uploadStorage(gpu, 'lse-merge row_start', rowStart);
   const partIndexBuf = uploadStorage(gpu, 'lse-merge part_index', partIndex);
-  const bindGroup = gpu.device.createBindGroup({
-    label: key,
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: { buffer: uniform } },
-      { binding: 1, resource: { buffer: buffers.partO } },
-      { binding: 2, resource: { buffer: buffers.partLse } },
-      { binding: 3, resource: { buffer: rowStartBuf } },
-      { binding: 4, resource: { buffer: partIndexBuf } },
-      { binding: 5, resource: { buffer: buffers.o } },
-      { binding: 6, resource: { buffer: buffers.lse } },
-    ],
-  });
+  const bindGroup = bindBuffers(gpu.device, pipeline, key, [
+    uniform,
+    buffers.partO,
+    buffers.partLse,
+    rowStartBuf,
+    partIndexBuf,
+    buffers.o,
+    buffers.lse,
+  ]);
   return {
     dispatch(pass) {
       if (rows === 0) return;

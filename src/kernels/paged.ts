@@ -1,5 +1,7 @@
 import pagedAttentionWgsl from '../../shaders/paged-attention.wgsl?raw';
 import pagedAttentionSubgroupWgsl from '../../shaders/paged-attention-subgroup.wgsl?raw';
+import pagedBindingsWgsl from '../../shaders/paged-bindings.wgsl?raw';
+import { bindBuffers } from '../gpu/bind-group';
 import { checkBufferPlan, createOutputBuffer, uploadStorage, uploadUniform } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/context';
 import { BLOCK_SIZES } from '../paged/block-pool';
@@ -242,7 +244,10 @@ export function preparePaged(
   const compute: GPUProgrammableStage =
     typeof sg === 'string'
       ? {
-          module: gpu.shader(`paged-attention/${format}`, kvShaderSource(format) + pagedAttentionWgsl),
+          module: gpu.shader(
+            `paged-attention/${format}`,
+            kvShaderSource(format) + pagedBindingsWgsl + pagedAttentionWgsl,
+          ),
           entryPoint: 'main',
           constants: { HEAD_DIM: D, WG: PAGED_WG, ROWS: plan.rowsPerTile, BLOCK_SIZE: plan.blockSize },
         }
@@ -251,7 +256,7 @@ export function preparePaged(
           // the shape is consts (see the shader's header).
           module: gpu.shader(
             `paged-attention-subgroup/${format}/D${D}/L${sg.lpk}/W${sg.wg}/R${plan.rowsPerTile}/BS${plan.blockSize}`,
-            `enable subgroups;\n${kvShaderSource(format)}${pagedAttentionSubgroupWgsl}\n` +
+            `enable subgroups;\n${kvShaderSource(format)}${pagedBindingsWgsl}${pagedAttentionSubgroupWgsl}\n` +
               `const HEAD_DIM: u32 = ${D}u;\nconst LPK: u32 = ${sg.lpk}u;\nconst WG: u32 = ${sg.wg}u;\n` +
               `const ROWS: u32 = ${plan.rowsPerTile}u;\nconst BLOCK_SIZE: u32 = ${plan.blockSize}u;\n`,
           ),
@@ -270,20 +275,16 @@ export function preparePaged(
   const lse = createOutputBuffer(gpu, 'lse', lseElements(spec) * 4);
   const partO = plan.splitK ? createOutputBuffer(gpu, 'partial o', plan.partials * D * 4) : null;
   const partLse = plan.splitK ? createOutputBuffer(gpu, 'partial lse', plan.partials * 4) : null;
-  const bindGroup = gpu.device.createBindGroup({
-    label: key,
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: { buffer: uniform } },
-      { binding: 1, resource: { buffer: q } },
-      { binding: 2, resource: { buffer: k } },
-      { binding: 3, resource: { buffer: v } },
-      { binding: 4, resource: { buffer: seqBuf } },
-      { binding: 5, resource: { buffer: tableBuf } },
-      { binding: 6, resource: { buffer: partO ?? o } },
-      { binding: 7, resource: { buffer: partLse ?? lse } },
-    ],
-  });
+  const bindGroup = bindBuffers(gpu.device, pipeline, key, [
+    uniform,
+    q,
+    k,
+    v,
+    seqBuf,
+    tableBuf,
+    partO ?? o,
+    partLse ?? lse,
+  ]);
   const merge: LseMerge | null =
     partO && partLse ? createLseMerge(gpu, D, { partO, partLse, o, lse }, rowParts as RowParts) : null;
 

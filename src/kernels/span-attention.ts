@@ -1,4 +1,5 @@
 import spanAttentionWgsl from '../../shaders/span-attention.wgsl?raw';
+import { bindBuffers } from '../gpu/bind-group';
 import { uploadStorage, uploadUniform } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/context';
 import { batchSize, type ProblemSpec } from '../problem/problem';
@@ -97,20 +98,16 @@ export function createSpanAttention(
   const uniform = uploadUniform(gpu, 'span-attention params', new Uint8Array(params));
   const seqBuf = uploadStorage(gpu, 'span-attention seqs', seqWords);
   const spanBuf = uploadStorage(gpu, 'span-attention spans', spanWords);
-  const bindGroup = gpu.device.createBindGroup({
-    label: key,
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: { buffer: uniform } },
-      { binding: 1, resource: { buffer: buffers.q } },
-      { binding: 2, resource: { buffer: buffers.k } },
-      { binding: 3, resource: { buffer: buffers.v } },
-      { binding: 4, resource: { buffer: seqBuf } },
-      { binding: 5, resource: { buffer: spanBuf } },
-      { binding: 6, resource: { buffer: buffers.o } },
-      { binding: 7, resource: { buffer: buffers.lse } },
-    ],
-  });
+  const bindGroup = bindBuffers(gpu.device, pipeline, key, [
+    uniform,
+    buffers.q,
+    buffers.k,
+    buffers.v,
+    seqBuf,
+    spanBuf,
+    buffers.o,
+    buffers.lse,
+  ]);
 
   return {
     dispatch(pass) {

@@ -103,3 +103,18 @@ export const segmentElements = (p: ProblemSpec, s: SegmentSpec): number => p.hea
 
 /** Bytes of one K or V element on the GPU. */
 export const kvBytesPerElement = (d: KvDtype): number => (d === 'f16' ? 2 : 4);
+
+/** The ProblemInput (problem.json) form of a spec, every default written out. */
+export function specToInput(spec: ProblemSpec): ProblemInput {
+  return {
+    headsQ: spec.headsQ,
+    headsKV: spec.headsKV,
+    headDim: spec.headDim,
+    queriesPerSeq: spec.queriesPerSeq,
+    causal: spec.causal,
+    scale: spec.scale,
+    kvDtype: spec.kvDtype,
+    segments: spec.segments.map((s) => ({ id: s.id, length: s.length })),
+    sequences: spec.sequences.map((ids) => [...ids]),
+  };
+}
