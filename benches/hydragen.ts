@@ -15,6 +15,7 @@ const variants: readonly BenchVariant[] = [
   { kernel: 'naive' },
   { kernel: 'hydragen' },
   { kernel: 'hydragen', options: { subgroupMatrix: false }, label: 'hydragen (portable)' },
+  { kernel: 'auto' },
 ];
 
 function config(axisValue: number, batch: number, prefixLength: number): BenchConfig {

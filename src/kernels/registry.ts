@@ -1,10 +1,11 @@
+import { autoKernel } from './auto';
 import { hydragenKernel } from './hydragen';
 import type { KernelDescriptor } from './kernel';
 import { naiveKernel } from './naive';
 import { pagedKernel } from './paged';
 
 /** Every kernel the harness, CLI and page can run, in display order. */
-export const kernels: readonly KernelDescriptor[] = [naiveKernel, hydragenKernel, pagedKernel];
+export const kernels: readonly KernelDescriptor[] = [naiveKernel, hydragenKernel, pagedKernel, autoKernel];
 
 export function getKernel(name: string): KernelDescriptor {
   const k = kernels.find((x) => x.name === name);

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { chooseKernel, MIN_SHARED_TOKENS, MIN_SHARERS } from '../../src/kernels/auto-choice';
+import { noSharingProblem, sharedPrefixProblem, unevenTreeProblem } from '../../src/problem/builders';
+import { resolveProblem } from '../../src/problem/validate';
+
+const heads = { headsQ: 32, headsKV: 8, headDim: 128 };
+
+describe('automatic kernel choice', () => {
+  it('no sharing: paged, saying nothing is shared', () => {
+    const c = chooseKernel(resolveProblem(noSharingProblem({ batch: 32, length: 4096, ...heads })));
+    expect(c.kernel).toBe('paged');
+    expect(c.reason).toMatch(/no segment is shared/);
+  });
+
+  it('the issue 6 anchors (long prefix, many sequences): Hydragen, with the saving stated', () => {
+    for (const [batch, prefixLength] of [
+      [32, 16384],
+      [512, 4096],
+    ]) {
+      const c = chooseKernel(resolveProblem(sharedPrefixProblem({ batch, prefixLength, suffixLength: 256, ...heads })));
+      expect(c.kernel).toBe('hydragen');
+      expect(c.reason).toMatch(/shared by \d+ sequences; sharing saves \d+% of K\/V reads: Hydragen/);
+    }
+  });
+
+  it('too few sharers, too short a prefix, or too little saved: paged, naming the reason', () => {
+    const few = chooseKernel(
+      resolveProblem(sharedPrefixProblem({ batch: MIN_SHARERS - 1, prefixLength: 4096, suffixLength: 16, ...heads })),
+    );
+    expect(few).toMatchObject({ kernel: 'paged' });
+    expect(few.reason).toMatch(/fewer than 4 sharers/);
+    const short = chooseKernel(
+      resolveProblem(
+        sharedPrefixProblem({ batch: 64, prefixLength: MIN_SHARED_TOKENS - 1, suffixLength: 16, ...heads }),
+      ),
+    );
+    expect(short.reason).toMatch(/shorter than 256 tokens: paged/);
+    const little = chooseKernel(
+      resolveProblem(sharedPrefixProblem({ batch: 8, prefixLength: 300, suffixLength: 4000, ...heads })),
+    );
+    expect(little.reason).toMatch(/under 50% saved: paged/);
+  });
+
+  it('a tree counts its most valuable shared segment', () => {
+    const spec = resolveProblem(
+      unevenTreeProblem({ ...heads, rootLength: 2000, midLength: 300, leafLength: 20, suffixLength: 10 }),
+    );
+    const c = chooseKernel(spec);
+    expect(c.kernel).toBe('hydragen');
+    expect(c.reason).toMatch(/segment "L0n0" \(2000 tokens\) is shared by 6 sequences/);
+  });
+
+  it('passes the caller’s options through', () => {
+    const options = { blockSize: 32, splitK: true } as const;
+    expect(chooseKernel(resolveProblem(noSharingProblem({ batch: 2, length: 9, ...heads })), options).options).toBe(
+      options,
+    );
+  });
+});
