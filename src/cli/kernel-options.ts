@@ -1,13 +1,41 @@
 import type { KernelOptions } from '../kernels/kernel';
 import { UsageError } from './usage-error';
 
-/** --block-size, --split-k and --partition-size into KernelOptions. */
+/** Parse an on/off flag; undefined stays undefined (the kernel's default). */
+function onOff(name: string, v: string | undefined): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (v !== 'on' && v !== 'off') throw new UsageError(`--${name} must be on or off (got ${v})`);
+  return v === 'on';
+}
+
+/** The CLI's kernel options (shared by verify and bench's usage): --block-size ... --subgroups. */
+export const kernelOptionArgs = {
+  'block-size': { type: 'string' },
+  'split-k': { type: 'string' },
+  'partition-size': { type: 'string' },
+  'subgroup-matrix': { type: 'string' },
+  subgroups: { type: 'string' },
+} as const;
+
+/** --block-size, --split-k, --partition-size, --subgroup-matrix and --subgroups into KernelOptions. */
 export function kernelOptionsFromArgs(v: {
   'block-size'?: string;
   'split-k'?: string;
   'partition-size'?: string;
+  'subgroup-matrix'?: string;
+  subgroups?: string;
 }): KernelOptions {
-  const out: { blockSize?: number; splitK?: boolean | 'auto'; partitionSize?: number } = {};
+  const out: {
+    blockSize?: number;
+    splitK?: boolean | 'auto';
+    partitionSize?: number;
+    subgroupMatrix?: boolean;
+    subgroups?: boolean;
+  } = {};
+  const matrix = onOff('subgroup-matrix', v['subgroup-matrix']);
+  if (matrix !== undefined) out.subgroupMatrix = matrix;
+  const subgroups = onOff('subgroups', v.subgroups);
+  if (subgroups !== undefined) out.subgroups = subgroups;
   if (v['block-size'] !== undefined) {
     const n = Number(v['block-size']);
     if (![8, 16, 32].includes(n)) throw new UsageError(`--block-size must be 8, 16 or 32 (got ${v['block-size']})`);

@@ -10,7 +10,7 @@ import { resolveProblem } from '../problem/validate';
 import { referenceAttention } from '../reference/attention';
 import { compareResults, toleranceFor } from '../reference/compare';
 import { cliGpu } from './gpu';
-import { kernelOptionsFromArgs } from './kernel-options';
+import { kernelOptionArgs, kernelOptionsFromArgs } from './kernel-options';
 import { formatTable, sci } from './table';
 import { UsageError } from './usage-error';
 
@@ -18,12 +18,15 @@ export const verifyUsage = `verify: run kernels on a problem and compare each wi
 
   verify (--problem <dir> | --preset <name> [--seed N] [--kv-dtype f32|f16])
          [--kernel <name>[,<name>...]|all] [--out <dir>] [--export-problem <dir>]
-         [--block-size 8|16|32] [--split-k on|off|auto] [--partition-size N] [--dawn <flag>]...
+         [--block-size 8|16|32] [--split-k on|off|auto] [--partition-size N]
+         [--subgroup-matrix on|off] [--subgroups on|off] [--dawn <flag>]...
 
   --problem <dir>         problem.json + q.npy + seg_<id>_k.npy / seg_<id>_v.npy (see README)
   --preset <name>         one of: ${presetNames().join(', ')}
   --export-problem <dir>  write the problem (generated or read) in the problem-directory format
   --out <dir>             write <dir>/<kernel>/o.npy and lse.npy, and <dir>/reference/
+  --subgroup-matrix       Hydragen on tensor cores: default where offered; off = portable kernel
+  --subgroups             paged's subgroup variant: default off (it measured slower)
   --dawn <flag>           a Dawn flag, e.g. enable-dawn-features=vulkan_enable_f16_on_nvidia (repeatable)
 
 Exit code: 0 all pass, 1 a tolerance failed (or a kernel failed), 2 bad input.`;
@@ -39,9 +42,7 @@ export async function verifyCommand(argv: string[], log: (s: string) => void): P
       kernel: { type: 'string', default: 'all' },
       out: { type: 'string' },
       'export-problem': { type: 'string' },
-      'block-size': { type: 'string' },
-      'split-k': { type: 'string' },
-      'partition-size': { type: 'string' },
+      ...kernelOptionArgs,
       dawn: { type: 'string', multiple: true, default: [] },
     },
     strict: true,
