@@ -41,11 +41,20 @@ export interface ChartData {
   readonly series: ChartSeries[];
 }
 
-/** "NVIDIA H100 (cli)": the adapter's description (or vendor and architecture) and where the file came from. */
+/**
+ * "NVIDIA H100 (cli)": the adapter's description (or vendor and architecture) and where the file came
+ * from, led by the adapter's device name when the description lacks it ("nvidia-h200, NVIDIA:
+ * 580.159.04 … (cli)": Dawn on NVIDIA describes the driver, not the card). Bare PCI ids are left out.
+ */
 export function deviceLabel(r: BenchResultFile): string {
   const a = r.device.adapter;
   const name = a.description || [a.vendor, a.architecture].filter((x) => x).join(' ') || 'unknown device';
-  return `${name} (${r.source})`;
+  const device = (a.device ?? '').trim();
+  const lead =
+    device && !/^(0x)?[0-9a-f]+$/i.test(device) && !name.toLowerCase().includes(device.toLowerCase())
+      ? `${device}, `
+      : '';
+  return `${lead}${name} (${r.source})`;
 }
 
 type Triple = readonly [mid: number, lo: number, hi: number];

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BenchEntry, BenchResultFile } from '../../src/bench/result';
 import { defaultSettings } from '../../src/bench/runner';
 import { chartData, deviceLabel, pointCount } from '../../src/ui/chart-data';
+import { sig } from '../../src/ui/format';
 import { exportBaseName, importResultText, resultCsv, resultJson } from '../../src/ui/result-files';
 
 const timing = (ms: number) => ({
@@ -103,9 +104,34 @@ describe('result import', () => {
   });
 });
 
+describe('number formatting', () => {
+  it('gives three significant digits without an exponent for everyday magnitudes', () => {
+    expect([0.5, 2.345, 862.4, 999.6, 1000, 1234.5, 65535, 2e6, 2e-4].map((x) => sig(x))).toEqual([
+      '0.5',
+      '2.35',
+      '862',
+      '1000',
+      '1000',
+      '1235',
+      '65535',
+      '2.00e+6',
+      '2.00e-4',
+    ]);
+  });
+});
+
 describe('chart data', () => {
   it('labels devices', () => {
     expect(deviceLabel(run)).toBe('NVIDIA H100 (cli)');
+    const adapter = (device: string, description: string) => ({
+      ...run,
+      device: { ...run.device, adapter: { ...run.device.adapter, device, description } },
+    });
+    expect(deviceLabel(adapter('nvidia-h200', 'NVIDIA: 580.159.04 580.159.4.0'))).toBe(
+      'nvidia-h200, NVIDIA: 580.159.04 580.159.4.0 (cli)',
+    );
+    expect(deviceLabel(adapter('0x2335', 'NVIDIA H200'))).toBe('NVIDIA H200 (cli)');
+    expect(deviceLabel(adapter('h200', 'NVIDIA H200'))).toBe('NVIDIA H200 (cli)');
   });
 
   it('gives one series per variant over the sorted axis, with p10–p90 bands', () => {
