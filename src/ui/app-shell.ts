@@ -7,6 +7,8 @@ import { BenchCancelled } from '../bench/runner';
 import { acquireGpu, type GpuContext } from '../gpu/context';
 import { kernels as registry } from '../kernels/registry';
 import { type ChartData, chartData, deviceLabel, METRICS } from './chart-data';
+import { committedResults } from './committed-catalog';
+import { fetchCommitted, resolveCommitted } from './committed-results';
 import { checkEquivalence, type EquivalenceReport } from './equivalence';
 import { estimateMemory, type MemoryEstimate } from './memory-estimate';
 import { describeSpec, type FormResult, formToProblem, type ProblemForm } from './problem-form';
@@ -43,6 +45,8 @@ export class AppShell extends LitElement {
     equivalence: { state: true },
     current: { state: true },
     imported: { state: true },
+    loadingCommitted: { state: true },
+    loadMessages: { state: true },
     runState: { reflect: true, attribute: 'run-state' },
     progress: { state: true },
     fraction: { state: true },
@@ -57,6 +61,9 @@ export class AppShell extends LitElement {
   declare equivalence: EquivalenceReport | null;
   declare current: BenchResultFile | null;
   declare imported: BenchResultFile[];
+  /** Committed result files (benches/results/) being fetched, and why the last ones asked for did not load. */
+  declare loadingCommitted: string[];
+  declare loadMessages: string[];
   declare runState: RunState;
   declare progress: string;
   declare fraction: number;
@@ -68,6 +75,8 @@ export class AppShell extends LitElement {
   private suite: SuiteResult | null = null;
   private memory: MemoryEstimate[] = [];
   private autorunPending = false;
+  /** Which imported results are committed files, by name (they are listed in the URL's `results`). */
+  private committedOf = new Map<BenchResultFile, string>();
 
   static override styles = [
     baseStyles,
@@ -161,6 +170,8 @@ export class AppShell extends LitElement {
     this.equivalence = null;
     this.current = null;
     this.imported = [];
+    this.loadingCommitted = [];
+    this.loadMessages = [];
     this.runState = 'idle';
     this.progress = '';
     this.fraction = 0;
@@ -170,6 +181,49 @@ export class AppShell extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     void this.connectGpu();
+    if (this.state.results.length > 0) void this.loadCommitted(this.state.results);
+  }
+
+  /**
+   * Fetch committed result files (by name) and show them like imported ones. The URL's `results`
+   * keeps the names of those shown: a name that is unknown or fails to load is dropped, with a message.
+   */
+  private async loadCommitted(names: readonly string[]): Promise<void> {
+    const shown = new Set(this.committedOf.values());
+    const wanted = names.filter((n) => !shown.has(n) && !this.loadingCommitted.includes(n));
+    const { found, messages } = resolveCommitted(wanted, committedResults);
+    this.loadingCommitted = [...this.loadingCommitted, ...found.map((c) => c.name)];
+    this.loadMessages = messages;
+    const outcomes = await Promise.all(found.map((c) => fetchCommitted(c)));
+    const failed: string[] = wanted.filter((n) => !found.some((c) => c.name === n));
+    const loaded: BenchResultFile[] = [];
+    for (const [i, outcome] of outcomes.entries()) {
+      if (outcome.ok) {
+        loaded.push(outcome.result);
+        this.committedOf.set(outcome.result, found[i].name);
+      } else {
+        failed.push(found[i].name);
+        messages.push(outcome.message);
+      }
+    }
+    this.imported = [...this.imported, ...loaded];
+    this.loadingCommitted = this.loadingCommitted.filter((n) => !found.some((c) => c.name === n));
+    this.loadMessages = messages;
+    if (failed.length > 0) this.setState({ results: this.state.results.filter((n) => !failed.includes(n)) });
+  }
+
+  private chooseCommitted(name: string): void {
+    if (!this.state.results.includes(name)) this.setState({ results: [...this.state.results, name] });
+    void this.loadCommitted([name]);
+  }
+
+  private removeImport(index: number): void {
+    const removed = this.imported[index];
+    this.imported = this.imported.filter((_, i) => i !== index);
+    const name = removed && this.committedOf.get(removed);
+    if (name === undefined) return;
+    this.committedOf.delete(removed);
+    this.setState({ results: this.state.results.filter((n) => n !== name) });
   }
 
   /** Get a device (first load, or after one was lost) and watch it for loss and uncaptured errors. */
@@ -410,7 +464,7 @@ export class AppShell extends LitElement {
             !this.equivalence && !this.current && this.imported.length === 0
               ? html`<div class="card empty">
                   Choose a problem and kernels, then <b>Check</b>, <b>Benchmark</b> or <b>Sweep</b>.<br />
-                  Results, charts and exports appear here; result files from <code>npm run bench</code> can be imported below.
+                  Results, charts and exports appear here; result files from <code>npm run bench</code> can be imported below, or chosen from those measured for this repository.
                 </div>`
               : nothing
           }
@@ -431,16 +485,23 @@ export class AppShell extends LitElement {
         : nothing
     }
       <ap-bench-table .result=${this.current} .title=${'This run'} .pending=${this.runState === 'running'}></ap-bench-table>
-      ${this.imported.map((r) => html`<ap-bench-table .result=${r} .title=${`Imported: ${deviceLabel(r)}`}></ap-bench-table>`)}
+      ${this.imported.map((r) => {
+        const committed = this.committedOf.get(r);
+        const from = committed ? ` — benches/results/${committed}.json` : '';
+        return html`<ap-bench-table .result=${r} .title=${`Imported: ${deviceLabel(r)}${from}`}></ap-bench-table>`;
+      })}
       <ap-results-io
         .current=${this.current}
         .imported=${this.imported}
+        .catalog=${committedResults}
+        .shownCommitted=${[...this.committedOf.values()]}
+        .loading=${this.loadingCommitted}
+        .loadMessages=${this.loadMessages}
         @import-result=${(e: CustomEvent<BenchResultFile>) => {
           this.imported = [...this.imported, e.detail];
         }}
-        @remove-import=${(e: CustomEvent<number>) => {
-          this.imported = this.imported.filter((_, i) => i !== e.detail);
-        }}
+        @remove-import=${(e: CustomEvent<number>) => this.removeImport(e.detail)}
+        @load-committed=${(e: CustomEvent<string>) => this.chooseCommitted(e.detail)}
       ></ap-results-io>`;
   }
 

@@ -1,22 +1,36 @@
 import { css, html, LitElement, nothing } from 'lit';
 import type { BenchResultFile } from '../bench/result';
 import { deviceLabel } from './chart-data';
+import type { CommittedResult } from './committed-results';
 import { exportBaseName, importResultText, resultCsv, resultJson } from './result-files';
 import { baseStyles } from './styles';
 
 /**
  * Keep and compare: export the current run as JSON or CSV; import result files (the page's or the
  * CLI's) to show beside it. Imports go up as `import-result` events; a malformed file is refused here
- * with the message naming the file and the problem.
+ * with the message naming the file and the problem. The result files committed in the repository
+ * (`catalog`) are offered in a list: choosing one sends `load-committed` with its name, and the
+ * shell fetches it (its failures come back in `loadMessages`).
  */
 export class ResultsIo extends LitElement {
   static override properties = {
     current: { attribute: false },
     imported: { attribute: false },
+    catalog: { attribute: false },
+    shownCommitted: { attribute: false },
+    loading: { attribute: false },
+    loadMessages: { attribute: false },
     messages: { state: true },
   };
   declare current: BenchResultFile | null;
   declare imported: readonly BenchResultFile[];
+  /** Committed result files that can be loaded. */
+  declare catalog: readonly CommittedResult[];
+  /** Names of committed files already shown (not offered again). */
+  declare shownCommitted: readonly string[];
+  /** Names of committed files being fetched. */
+  declare loading: readonly string[];
+  declare loadMessages: readonly string[];
   declare messages: string[];
 
   static override styles = [
@@ -41,6 +55,20 @@ export class ResultsIo extends LitElement {
       input[type='file'] {
         display: none;
       }
+      .committed {
+        margin-top: 10px;
+        padding-top: 10px;
+        border-top: 1px solid var(--border);
+      }
+      .committed label {
+        font-weight: 600;
+        font-size: 13px;
+      }
+      .committed select {
+        width: auto;
+        min-width: 260px;
+        max-width: 100%;
+      }
     `,
   ];
 
@@ -48,7 +76,38 @@ export class ResultsIo extends LitElement {
     super();
     this.current = null;
     this.imported = [];
+    this.catalog = [];
+    this.shownCommitted = [];
+    this.loading = [];
+    this.loadMessages = [];
     this.messages = [];
+  }
+
+  private onChooseCommitted(e: Event): void {
+    const select = e.target as HTMLSelectElement;
+    const name = select.value;
+    select.value = '';
+    if (name) this.dispatchEvent(new CustomEvent('load-committed', { detail: name, bubbles: true, composed: true }));
+  }
+
+  private committed() {
+    if (this.catalog.length === 0) return nothing;
+    const loading = this.loading.length > 0;
+    return html`<div class="row committed">
+      <label for="committed">Measured results in this repository</label>
+      <select id="committed" data-testid="committed" @change=${this.onChooseCommitted}>
+        <option value="" selected>Show a file from benches/results/…</option>
+        ${this.catalog.map((c) => {
+          const shown = this.shownCommitted.includes(c.name) || this.loading.includes(c.name);
+          return html`<option value=${c.name} title=${c.file} ?disabled=${shown}>${c.label}${shown ? ' (shown)' : ''}</option>`;
+        })}
+      </select>
+      ${
+        loading
+          ? html`<span class="small muted" role="status" data-testid="committed-loading">loading ${this.loading.join(', ')}…</span>`
+          : html`<span class="small muted">Timings from <code>npm run bench</code> on a GPU server, checks included.</span>`
+      }
+    </div>`;
   }
 
   private download(text: string, name: string, type: string): void {
@@ -90,7 +149,8 @@ export class ResultsIo extends LitElement {
         <input type="file" accept=".json,application/json" multiple data-testid="import" @change=${this.onFiles} />
         <span class="small muted">The link in the address bar reproduces this configuration.</span>
       </div>
-      ${this.messages.map((m) => html`<p class="field-error" role="alert" data-testid="import-error">${m}</p>`)}
+      ${this.committed()}
+      ${[...this.loadMessages, ...this.messages].map((m) => html`<p class="field-error" role="alert" data-testid="import-error">${m}</p>`)}
       ${
         this.imported.length > 0
           ? html`<ul>

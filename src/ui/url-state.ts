@@ -1,3 +1,4 @@
+import { parseResultsParam } from './committed-results';
 import { defaultForm, type ProblemForm } from './problem-form';
 
 /**
@@ -29,6 +30,8 @@ export interface PageState {
   axis: string;
   values: string;
   settings: RunSettingsForm;
+  /** Committed result files (benches/results/, names without .json) shown beside the run. */
+  results: string[];
   autorun: boolean;
 }
 
@@ -49,6 +52,7 @@ export function defaultState(): PageState {
     axis: 'batch',
     values: '1,2,4,8,16,32',
     settings: { ...defaultSettingsForm },
+    results: [],
     autorun: false,
   };
 }
@@ -100,6 +104,7 @@ export function stateToParams(state: PageState): URLSearchParams {
   for (const [field, key] of Object.entries(SETTINGS_KEYS) as [keyof RunSettingsForm, string][]) {
     if (state.settings[field] !== d.settings[field]) p.set(key, state.settings[field]);
   }
+  if (state.results.length > 0) p.set('results', state.results.join(','));
   if (state.autorun) p.set('autorun', '1');
   return p;
 }
@@ -128,6 +133,7 @@ export function paramsToState(params: URLSearchParams): PageState {
     const v = params.get(key);
     if (v !== null) s.settings[field] = v;
   }
+  s.results = parseResultsParam(params.get('results'));
   const auto = params.get('autorun');
   s.autorun = auto !== null && truthy(auto);
   return s;

@@ -33,7 +33,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startSite(): Promise<Site> {
+/**
+ * Build and serve the site. `folder` (e.g. "/sub/") serves the same build (made with base './')
+ * under that path instead of at the root, as a static host serving it from a subfolder would.
+ */
+export async function startSite(folder = '/'): Promise<Site> {
   const outDir = mkdtempSync(join(tmpdir(), 'ap-e2e-'));
   await build({
     root: ROOT,
@@ -46,11 +50,12 @@ export async function startSite(): Promise<Site> {
     root: ROOT,
     configFile: join(ROOT, 'vite.config.ts'),
     logLevel: 'warn',
+    base: folder,
     build: { outDir },
     preview: { host: 'localhost', port, strictPort: true, open: false },
   });
   return {
-    url: `http://localhost:${port}/`,
+    url: `http://localhost:${port}${folder}`,
     async close() {
       await new Promise<void>((res) => server.httpServer.close(() => res()));
       rmSync(outDir, { recursive: true, force: true });

@@ -31,6 +31,7 @@ describe('page URL state', () => {
       axis: 'prefix',
       values: '64,128,256',
       settings: { warmupMs: '0', minRuns: '3', budgetMs: '0', seed: '42', ceilingMiB: '16' },
+      results: ['h200-decode-anchors', 'h200-paged-long-f16'],
       autorun: true,
     };
     const url = stateToUrl(s, 'http://localhost:5173/sub/index.html');
