@@ -59,9 +59,12 @@ export function deviceLabel(r: BenchResultFile): string {
 
 type Triple = readonly [mid: number, lo: number, hi: number];
 
+const failedCheck = (e: BenchEntry): boolean => e.checks?.some((c) => !c.pass) ?? false;
+
 function metricOf(metric: Metric, e: BenchEntry, naive: BenchEntry | undefined): Triple | null {
   const t = e.timing;
-  if (e.status !== 'ok' || !t) return null;
+  // A timing whose output failed its equivalence check measures a wrong kernel: the table shows it, charts do not.
+  if (e.status !== 'ok' || !t || failedCheck(e)) return null;
   if (metric === 'time') return [t.medianMs, t.p10Ms, t.p90Ms];
   if (metric === 'gbps') {
     const bytes = e.bytesMoved;
@@ -70,7 +73,7 @@ function metricOf(metric: Metric, e: BenchEntry, naive: BenchEntry | undefined):
     return [g(t.medianMs), g(t.p90Ms), g(t.p10Ms)];
   }
   const n = naive?.timing;
-  if (!n || naive.status !== 'ok') return null;
+  if (!n || naive.status !== 'ok' || failedCheck(naive)) return null;
   return [n.medianMs / t.medianMs, n.medianMs / t.p90Ms, n.medianMs / t.p10Ms];
 }
 

@@ -148,8 +148,10 @@ export class MetricChart extends LitElement {
         axes: [
           {
             label: d.axis,
-            // Ticks at the swept values themselves (1, 2, 4, 8 … rather than 1.5, 2.5).
+            // Ticks at the swept values themselves (1, 2, 4, 8 … rather than 1.5, 2.5), every one
+            // labelled (uPlot's default log filter blanks those that are not powers of the base).
             splits: () => d.x,
+            filter: (_u: uPlot, splits: number[]) => splits,
             stroke: '#6b7280',
             grid: { stroke: '#e5e7eb' },
             values: (_u, ticks) => ticks.map((t) => sig(t)),

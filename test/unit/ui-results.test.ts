@@ -145,6 +145,21 @@ describe('chart data', () => {
     expect(d?.log).toBe(true);
   });
 
+  it('charts no timing whose output failed its equivalence check', () => {
+    const check = (pass: boolean) => ({ against: 'f64', rows: 4, pass, maxAbsErr: 0, maxRelErr: 0, worst: '' });
+    const failing = file('NVIDIA H200', [
+      { ...entry('naive', 1, 2), checks: [check(true)] },
+      { ...entry('hydragen', 1, 0.5), checks: [check(true), check(false)] },
+      { ...entry('naive', 4, 8), checks: [check(true)] },
+      { ...entry('hydragen', 4, 1), checks: [check(true)] },
+    ]);
+    const d = chartData('time', [{ result: failing, name: 'x' }]);
+    expect(d?.series.find((s) => s.label === 'hydragen')?.mid).toEqual([null, 1]);
+    expect(
+      chartData('speedup', [{ result: failing, name: 'x' }])?.series.find((s) => s.label === 'hydragen')?.mid,
+    ).toEqual([null, 8]);
+  });
+
   it('computes speedup against naive at the same axis value', () => {
     const d = chartData('speedup', [{ result: run, name: 'x' }]);
     expect(d?.series.find((s) => s.label === 'hydragen')?.mid).toEqual([2, 4]);
