@@ -2,9 +2,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { getSuite, suites } from '../../benches/suites';
-import type { BenchEntry, BenchSettings } from '../bench/result';
+import { measureBandwidth } from '../bench/bandwidth';
+import type { BenchEntry, BenchResultFile, BenchSettings } from '../bench/result';
 import { defaultSettings, runSuite } from '../bench/runner';
 import { relativeSpread, SPREAD_WARNING } from '../bench/stats';
+import { formatBytes } from '../gpu/errors';
 import type { KvDtype } from '../problem/problem';
 import { cliGpu } from './gpu';
 import { fixed, formatTable, sci } from './table';
@@ -13,7 +15,11 @@ import { UsageError } from './usage-error';
 export const benchUsage = `bench: time a suite's kernels and write the results as JSON (the page can load the file)
 
   bench --suite <name> [--out <file.json>] [--configs <label substring>] [--seed N] [--kv-dtype f32|f16]
-        [--warmup-ms N] [--min-runs N] [--max-runs N] [--budget-ms N] [--check-rows N] [--dawn <flag>]...
+        [--warmup-ms N] [--min-runs N] [--max-runs N] [--budget-ms N] [--check-rows N]
+        [--ceiling-mib N] [--dawn <flag>]...
+
+  Before the suite, a streaming-read kernel measures the device's bandwidth ceiling over a buffer of
+  --ceiling-mib MiB (default 1024; 0 skips it); every entry's GB/s is then also given as % of it.
 
   suites: ${suites.map((s) => s.name).join(', ') || '(none yet)'}`;
 
@@ -38,6 +44,7 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
       'max-runs': { type: 'string' },
       'budget-ms': { type: 'string' },
       'check-rows': { type: 'string' },
+      'ceiling-mib': { type: 'string' },
       dawn: { type: 'string', multiple: true, default: [] },
     },
     strict: true,
@@ -72,7 +79,14 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
   const gpu = await cliGpu(values.dawn, log);
   try {
     log(`suite ${suite.name}: ${suite.description}`);
-    const result = await runSuite(
+    const ceilingMib = intArg('ceiling-mib', values['ceiling-mib'], 1024);
+    const ceiling = ceilingMib > 0 ? await measureBandwidth(gpu, { bytes: ceilingMib * 2 ** 20, runs: 20 }) : null;
+    if (ceiling) {
+      log(
+        `streaming-read ceiling: ${ceiling.gbPerS.toFixed(0)} GB/s (${formatBytes(ceiling.bytes)} read, median of ${ceiling.timing.runs}, ${ceiling.clock})`,
+      );
+    }
+    const suiteResult = await runSuite(
       gpu,
       suite,
       settings,
@@ -82,11 +96,12 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
       },
       configs,
     );
+    const result: BenchResultFile = ceiling ? { ...suiteResult, bandwidthCeilingGBps: ceiling.gbPerS } : suiteResult;
     log(`clock: ${result.clock}`);
     log(
       formatTable(
-        ['config', 'variant', 'ran', 'median ms', 'p10', 'p90', 'runs', 'GB/s', 'TFLOP/s', 'check'],
-        result.entries.map(entryRow),
+        ['config', 'variant', 'ran', 'median ms', 'p10', 'p90', 'runs', 'GB/s', '% ceiling', 'TFLOP/s', 'check'],
+        result.entries.map((e) => entryRow(e, ceiling?.gbPerS)),
       ),
     );
     if (values.out) {
@@ -107,9 +122,9 @@ function checkCell(e: BenchEntry): string {
   return failed.length === 0 ? 'PASS' : `FAIL vs ${failed.map((c) => `${c.against} (${c.worst})`).join('; ')}`;
 }
 
-function entryRow(e: BenchEntry): string[] {
+function entryRow(e: BenchEntry, ceilingGBps: number | undefined): string[] {
   if (e.status !== 'ok' || !e.timing)
-    return [e.config, e.label, '', '', '', '', '', '', '', `${e.status.toUpperCase()}: ${e.reason}`];
+    return [e.config, e.label, '', '', '', '', '', '', '', '', `${e.status.toUpperCase()}: ${e.reason}`];
   const t = e.timing;
   const spread = relativeSpread(t) > SPREAD_WARNING ? ' (spread!)' : '';
   return [
@@ -121,6 +136,7 @@ function entryRow(e: BenchEntry): string[] {
     fixed(t.p90Ms, 4),
     `${t.runs}x${t.repsPerRun}`,
     fixed(e.gbPerS, 1),
+    ceilingGBps && e.gbPerS !== undefined ? fixed((100 * e.gbPerS) / ceilingGBps, 0) : '',
     fixed(e.tflopPerS, 2),
     checkCell(e),
   ];

@@ -1,0 +1,34 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseResultText } from '../../src/bench/result';
+import { benchCommand } from '../../src/cli/bench';
+
+/** The CLI's bench command through Dawn (gpu-node project), on the smallest config of a real suite. */
+describe('bench CLI', () => {
+  it('measures the ceiling, times every variant, checks them, and writes a result file the page reads', async () => {
+    const out = join(await mkdtemp(join(tmpdir(), 'bench-')), 'r.json');
+    const lines: string[] = [];
+    const code = await benchCommand(
+      [
+        ...['--suite', 'hydragen-batch', '--configs', 'B=1 ', '--out', out],
+        ...['--warmup-ms', '0', '--budget-ms', '0', '--min-runs', '2', '--ceiling-mib', '8'],
+      ],
+      (s) => lines.push(s),
+    );
+    const log = lines.join('\n');
+    expect(code, log).toBe(0);
+    expect(log).toMatch(/streaming-read ceiling: \d+ GB\/s/);
+    const r = parseResultText(await readFile(out, 'utf8'), out);
+    expect(r.suite.name).toBe('hydragen-batch');
+    expect(r.bandwidthCeilingGBps).toBeGreaterThan(0);
+    expect(r.entries.map((e) => e.label)).toEqual(['naive', 'hydragen', 'hydragen (portable)', 'auto']);
+    for (const e of r.entries) {
+      expect(e.status, e.reason).toBe('ok');
+      expect(e.timing?.runs).toBeGreaterThanOrEqual(2);
+      expect(e.checks?.every((c) => c.pass)).toBe(true);
+    }
+    expect(r.entries[3].ran).toMatch(/^auto → paged/);
+  });
+});
