@@ -1,18 +1,33 @@
+import { existsSync } from 'node:fs';
 import { acquireGpu, type GpuContext } from '../gpu/context';
 import { dawnFlagsFromEnv, nodeGpu } from '../gpu/node-gpu';
 
-/** A device through Dawn, with flags from --dawn and DAWN_FLAGS; the adapter is printed first. */
+/** SwiftShader's Vulkan driver as Debian's chromium package installs it. */
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/**
+ * A device through Dawn, with flags from --dawn and DAWN_FLAGS; the adapter is printed first.
+ * When Dawn finds no usable Vulkan driver and none was named (VK_ICD_FILENAMES / VK_DRIVER_FILES),
+ * it tries SwiftShader from the chromium package once, and says so: correct results, no timings.
+ */
 export async function cliGpu(dawnFlags: readonly string[], log: (s: string) => void): Promise<GpuContext> {
   const flags = [...dawnFlagsFromEnv(), ...dawnFlags];
-  const gpu = await acquireGpu(await nodeGpu(flags), {
-    runtime: 'node (Dawn)',
-    onUncapturedError: (m) => log(`WebGPU error: ${m}`),
-  }).catch((e: Error) => {
-    const hint = process.env.VK_ICD_FILENAMES
-      ? ''
-      : ' Dawn found no Vulkan driver. Without a GPU, use SwiftShader from the chromium package: ' +
-        'VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (apt-get install chromium libvulkan1).';
-    throw new Error(`${e.message}${hint}`);
+  const acquire = async () =>
+    acquireGpu(await nodeGpu(flags), {
+      runtime: 'node (Dawn)',
+      onUncapturedError: (m) => log(`WebGPU error: ${m}`),
+    });
+  const named = process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES;
+  const gpu = await acquire().catch(async (e: Error) => {
+    if (named || !existsSync(SWIFTSHADER_ICD)) {
+      throw new Error(
+        `${e.message} Dawn found no usable Vulkan driver${named ? ` in ${named}` : ''}. Without a GPU, use ` +
+          `SwiftShader from the chromium package: VK_ICD_FILENAMES=${SWIFTSHADER_ICD} (apt-get install chromium libvulkan1).`,
+      );
+    }
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    log(`no usable Vulkan driver: using SwiftShader (${SWIFTSHADER_ICD}); for correctness only, not timings`);
+    return acquire();
   });
   log(`adapter: ${describeAdapter(gpu)}`);
   if (flags.length) log(`dawn flags: ${flags.join(' ')}`);
