@@ -43,21 +43,10 @@ fn token_base(seq: SeqInfo, pos: u32, head_off: u32) -> u32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let part = wg.x;
-  let kv_head = wg.y / params.row_tiles;
-  let tile = wg.y % params.row_tiles;
-  let b = wg.z;
-  let seq = seqs[b];
+  let w = paged_work(wg, ROWS);
+  if (w.part_start >= w.seq.seq_len) { return; }  // uniform: this sequence has fewer partitions
   let lq = params.queries_per_seq;
-  let part_start = part * params.partition_size;
-  if (part_start >= seq.seq_len) { return; }  // uniform: this sequence has fewer partitions
-  let end = min(part_start + params.partition_size, seq.seq_len);
-
-  let first_row = tile * ROWS;
-  let rows = min(ROWS, params.rows_per_group - first_row);
-  let local0 = kv_head * params.rows_per_group + first_row;
-  let q_row0 = b * params.heads_q * lq + local0;
-  let head_off = kv_head * BLOCK_SIZE * D4;
+  let head_off = w.kv_head * BLOCK_SIZE * D4;
 
   let team = lid / LPK;
   let j = lid % LPK;
@@ -67,10 +56,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var last: array<u32, ROWS>;
   for (var r = 0u; r < ROWS; r++) {
     for (var c = 0u; c < CPL; c++) {
-      qr[r][c] = select(vec4<f32>(0.0), q[(q_row0 + r) * D4 + j + c * LPK] * params.scale, r < rows);
+      qr[r][c] = select(vec4<f32>(0.0), q[(w.q_row0 + r) * D4 + j + c * LPK] * params.scale, r < w.rows);
     }
-    last[r] = seq.seq_len - 1u;
-    if (params.causal != 0u) { last[r] = seq.seq_len - lq + (first_row + r) % lq; }
+    last[r] = w.seq.seq_len - 1u;
+    if (params.causal != 0u) { last[r] = w.seq.seq_len - lq + (w.first_row + r) % lq; }
   }
 
   var m = array<f32, ROWS>();
@@ -78,14 +67,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var acc = array<array<vec4<f32>, CPL>, ROWS>();
   for (var r = 0u; r < ROWS; r++) { m[r] = NEG_BIG; }
 
-  for (var t0 = part_start; t0 < end; t0 += NT * UNROLL) {
+  for (var t0 = w.part_start; t0 < w.end; t0 += NT * UNROLL) {
     // Load K and V of this team's UNROLL tokens (zeros past the end: never read from the pool).
     var kk = array<array<vec4<f32>, CPL>, UNROLL>();
     var vv = array<array<vec4<f32>, CPL>, UNROLL>();
     for (var u = 0u; u < UNROLL; u++) {
       let pos = t0 + team * UNROLL + u;
-      if (pos < end) {
-        let base = token_base(seq, pos, head_off) + j;
+      if (pos < w.end) {
+        let base = token_base(w.seq, pos, head_off) + j;
         for (var c = 0u; c < CPL; c++) {
           kk[u][c] = loadK4(base + c * LPK);
           vv[u][c] = loadV4(base + c * LPK);
@@ -107,7 +96,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       var mx = NEG_BIG;
       for (var u = 0u; u < UNROLL; u++) {
         let pos = t0 + team * UNROLL + u;
-        if (pos < end && pos <= last[r]) { mx = max(mx, s[u][r]); }
+        if (pos < w.end && pos <= last[r]) { mx = max(mx, s[u][r]); }
       }
       let m_new = max(m[r], mx);
       let alpha = exp(m[r] - m_new);
@@ -116,7 +105,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       var lsum = l[r] * alpha;
       for (var u = 0u; u < UNROLL; u++) {
         let pos = t0 + team * UNROLL + u;
-        let p = select(0.0, exp(s[u][r] - m_new), pos < end && pos <= last[r]);
+        let p = select(0.0, exp(s[u][r] - m_new), pos < w.end && pos <= last[r]);
         lsum += p;
         for (var c = 0u; c < CPL; c++) { a[c] += p * vv[u][c]; }
       }
@@ -157,8 +146,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   }
 
   if (team == 0u) {
-    for (var r = 0u; r < rows; r++) {
-      let oi = seq.out_base + (local0 + r) * seq.out_stride + part;
+    for (var r = 0u; r < w.rows; r++) {
+      let oi = w.seq.out_base + (w.local0 + r) * w.seq.out_stride + w.part;
       let has = l[r] > 0.0;
       for (var c = 0u; c < CPL; c++) {
         out_o[oi * D4 + j + c * LPK] = select(vec4<f32>(0.0), acc[r][c] / l[r], has);

@@ -42,42 +42,30 @@ var<workgroup> alpha_sh: array<f32, ROWS>;    // this chunk's rescale of the old
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let part = wg.x;
-  let kv_head = wg.y / params.row_tiles;
-  let tile = wg.y % params.row_tiles;
-  let b = wg.z;
-  let seq = seqs[b];
+  let w = paged_work(wg, ROWS);
+  if (w.part_start >= w.seq.seq_len) { return; }  // uniform: this sequence has fewer partitions
   let lq = params.queries_per_seq;
-
-  let part_start = part * params.partition_size;
-  if (part_start >= seq.seq_len) { return; }  // uniform: this sequence has fewer partitions
-  let end = min(part_start + params.partition_size, seq.seq_len);
-
-  let first_row = tile * ROWS;                               // within the KV head's group rows
-  let rows = min(ROWS, params.rows_per_group - first_row);   // rows of this tile
-  let local0 = kv_head * params.rows_per_group + first_row;  // local row (h * Lq + i) of tile row 0
-  let q_row0 = b * params.heads_q * lq + local0;              // global query row of tile row 0
 
   for (var e = lid; e < ROWS * D4; e += WG) {
     let r = e / D4;
-    q_sh[e] = select(vec4<f32>(0.0), q[(q_row0 + r) * D4 + e % D4], r < rows);
+    q_sh[e] = select(vec4<f32>(0.0), q[(w.q_row0 + r) * D4 + e % D4], r < w.rows);
   }
   for (var r = lid; r < ROWS; r += WG) { m_sh[r] = NEG_BIG; }
   workgroupBarrier();
 
   var acc: array<vec4<f32>, MAX_ROWS>;
   var l: array<f32, MAX_ROWS>;
-  let head_off = kv_head * BLOCK_SIZE * D4;
+  let head_off = w.kv_head * BLOCK_SIZE * D4;
   let col = lid % D4;
   let lane = lid / D4;
 
-  for (var c = part_start; c < end; c += WG) {
-    let n = min(WG, end - c);
+  for (var c = w.part_start; c < w.end; c += WG) {
+    let n = min(WG, w.end - c);
 
     // 1. Scores of token c + lid against every row.
     let pos = c + lid;
     if (lid < n) {
-      let blk = block_table[seq.block_start + pos / BLOCK_SIZE];
+      let blk = block_table[w.seq.block_start + pos / BLOCK_SIZE];
       let base = (blk * params.heads_kv * BLOCK_SIZE + pos % BLOCK_SIZE) * D4 + head_off;
       tok_sh[lid] = base;
       // Explicit zero: Dawn + SwiftShader kept the previous chunk's values in an uninitialized var declared
@@ -92,11 +80,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     workgroupBarrier();
 
     // 2. Chunk max and rescale factor per row, over the keys the row may see.
-    if (lid < rows) {
-      let i = (first_row + lid) % lq;
+    if (lid < w.rows) {
+      let i = (w.first_row + lid) % lq;
       var visible = n;
       if (params.causal != 0u) {
-        let qpos = seq.seq_len - lq + i;  // keys at positions <= qpos
+        let qpos = w.seq.seq_len - lq + i;  // keys at positions <= qpos
         visible = select(0u, min(n, qpos + 1u - c), qpos + 1u > c);
       }
       var mx = NEG_BIG;
@@ -111,8 +99,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     // 3. Probabilities (0 for masked keys, tokens past the end, and rows past the tile).
     if (lid < n) {
       for (var r = 0u; r < ROWS; r++) {
-        var ok = r < rows;
-        if (params.causal != 0u) { ok = ok && pos <= seq.seq_len - lq + (first_row + r) % lq; }
+        var ok = r < w.rows;
+        if (params.causal != 0u) { ok = ok && pos <= w.seq.seq_len - lq + (w.first_row + r) % lq; }
         let s = p_sh[r * WG + lid];
         p_sh[r * WG + lid] = select(0.0, exp(s - m_sh[r]), ok);
       }
@@ -156,8 +144,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   }
 
   if (lid < D4) {
-    for (var r = 0u; r < rows; r++) {
-      let oi = seq.out_base + (local0 + r) * seq.out_stride + part;
+    for (var r = 0u; r < w.rows; r++) {
+      let oi = w.seq.out_base + (w.local0 + r) * w.seq.out_stride + w.part;
       out_o[oi * D4 + lid] = select(vec4<f32>(0.0), acc[r] / l[r], l[r] > 0.0);
       if (lid == 0u) { out_lse[oi] = select(params.neg_inf, m_sh[r] + log(l[r]), l[r] > 0.0); }
     }

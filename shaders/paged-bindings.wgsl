@@ -1,4 +1,4 @@
-// The paged kernels' parameters, sequence table and bindings 0, 1 and 4-7, shared by
+// The paged kernels' parameters, sequence table, bindings 0, 1 and 4-7 and workgroup-to-work mapping, shared by
 // paged-attention.wgsl (portable) and paged-attention-subgroup.wgsl. Host side: src/kernels/paged.ts.
 
 struct Params {
@@ -29,3 +29,36 @@ struct SeqInfo {
 @group(0) @binding(5) var<storage, read> block_table: array<u32>;
 @group(0) @binding(6) var<storage, read_write> out_o: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> out_lse: array<f32>;
+
+// What one workgroup of the paged grid covers: x = partition, y = KV head * row tiles + tile,
+// z = sequence. `rows_per_tile` is the kernel's ROWS.
+struct PagedWork {
+  seq: SeqInfo,
+  part: u32,
+  kv_head: u32,
+  part_start: u32,  // first token of the partition (>= seq.seq_len: this sequence has fewer partitions)
+  end: u32,         // one past the partition's last token
+  first_row: u32,   // first tile row within the KV head's group rows
+  rows: u32,        // rows of this tile
+  local0: u32,      // local row (h * Lq + i) of tile row 0
+  q_row0: u32,      // global query row of tile row 0
+}
+
+fn paged_work(wg: vec3<u32>, rows_per_tile: u32) -> PagedWork {
+  let seq = seqs[wg.z];
+  let kv_head = wg.y / params.row_tiles;
+  let first_row = (wg.y % params.row_tiles) * rows_per_tile;
+  let part_start = wg.x * params.partition_size;
+  let local0 = kv_head * params.rows_per_group + first_row;
+  return PagedWork(
+    seq,
+    wg.x,
+    kv_head,
+    part_start,
+    min(part_start + params.partition_size, seq.seq_len),
+    first_row,
+    min(rows_per_tile, params.rows_per_group - first_row),
+    local0,
+    wg.z * params.heads_q * params.queries_per_seq + local0,
+  );
+}
