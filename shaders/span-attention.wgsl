@@ -1,17 +1,33 @@
-// Attention of each (sequence, query head, query) over a list of KV spans, one workgroup per row.
+// Attention of each (sequence, query head, query) over a list of KV spans, GQA-aware: one workgroup
+// per tile of up to ROWS query rows that read the same KV head.
 //
 // Used by the naive kernel (spans = a sequence's gathered copy, or its segments read in place)
 // and by Hydragen for the unique suffixes (spans = only the segments nobody else shares).
-// Online softmax over chunks of WG keys: each thread scores one key of the chunk, the workgroup
-// reduces the chunk's max and sum, then each thread accumulates one vec4 of the output over the
-// chunk's keys. A row that sees no key (possible for a partial) writes o = 0 and lse = -inf,
-// which the LSE merge treats as weight 0.
+//
+// Grid: x = kv_head * row_tiles + tile, y = sequence. A KV head's rows are its GQA group's heads x
+// the Lq queries, local row j = g * Lq + i (query head kv_head * group_size + g, query i), cut into
+// row_tiles tiles of ROWS; each K/V row the workgroup loads serves every row of its tile, so a
+// sequence's K/V is read once per KV head (once per tile when group_size x Lq > ROWS), as in
+// paged-attention.wgsl. Online softmax over chunks of WG keys of a span:
+//   1. thread t scores key t of the chunk against every row (K row read once);
+//   2. thread r < ROWS takes the chunk max of row r over the keys it may see and the rescale factor;
+//   3. thread t turns its scores into probabilities (exactly 0 for masked keys);
+//   4. thread (lane, col) accumulates vec4 `col` of every row's output over every LANES-th key of
+//      the chunk (V row read once, consecutive threads on consecutive vec4s) and the rows' sums;
+//      after the last chunk the lanes are summed (LANES = WG / D4: 2 for D = 128, 1 for D = 256).
+// Causal: query i of a sequence of length L sits at position L - Lq + i and sees keys at positions
+// <= it. A row that sees no key (possible for a partial) writes o = 0 and lse = -inf, which the LSE
+// merge treats as weight 0. Output index of a row: (b * headsQ + h) * Lq + i.
 //
 // Prepended by the host: one of kv-f32.wgsl / kv-f16-packed.wgsl / kv-f16-native.wgsl, which
 // binds K and V at 2 and 3 and defines loadK4 / loadV4 (index in units of four elements).
 
 override HEAD_DIM: u32;           // D, a multiple of 4, at most 4 * WG
-override WG: u32 = 64;            // threads per workgroup = keys per chunk (a power of two)
+override WG: u32 = 64;            // threads per workgroup = keys per chunk
+override ROWS: u32 = 8;           // query rows per workgroup, at most MAX_ROWS
+override D4: u32 = HEAD_DIM / 4u; // derived; the host never sets it
+override LANES: u32 = WG / D4;    // derived: threads sharing one vec4 column of the output in step 4
+const MAX_ROWS: u32 = 8u;
 const NEG_BIG: f32 = -3.0e38;     // finite "minus infinity" for running maxima (no NaN from inf - inf)
 
 struct Params {
@@ -22,7 +38,11 @@ struct Params {
   scale: f32,
   num_seqs: u32,
   neg_inf: f32,         // -infinity, from the host (a WGSL constant may not be infinite)
-  _pad: u32,
+  rows_per_group: u32,  // group_size * Lq: rows sharing one KV head
+  row_tiles: u32,       // ceil(rows_per_group / ROWS)
+  _pad0: u32,
+  _pad1: u32,
+  _pad2: u32,
 }
 
 struct SeqInfo {
@@ -46,93 +66,135 @@ struct Span {
 @group(0) @binding(6) var<storage, read_write> out_o: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> out_lse: array<f32>;
 
-override D4: u32 = HEAD_DIM / 4u;  // derived; the host never sets it
-var<workgroup> q_sh: array<vec4<f32>, D4>;
-var<workgroup> p_sh: array<f32, WG>;
-var<workgroup> red_sh: array<f32, WG>;
-
-fn reduce_max(lid: u32, x: f32) -> f32 {
-  red_sh[lid] = x;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) { red_sh[lid] = max(red_sh[lid], red_sh[lid + s]); }
-    workgroupBarrier();
-  }
-  let r = red_sh[0];
-  workgroupBarrier();
-  return r;
-}
-
-fn reduce_sum(lid: u32, x: f32) -> f32 {
-  red_sh[lid] = x;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) { red_sh[lid] = red_sh[lid] + red_sh[lid + s]; }
-    workgroupBarrier();
-  }
-  let r = red_sh[0];
-  workgroupBarrier();
-  return r;
-}
+var<workgroup> q_sh: array<vec4<f32>, ROWS * D4>;
+var<workgroup> p_sh: array<f32, ROWS * WG>;   // scores, then probabilities, [row][key]
+var<workgroup> m_sh: array<f32, ROWS>;        // running max per row
+var<workgroup> alpha_sh: array<f32, ROWS>;    // this chunk's rescale of the old accumulators
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  // Row = (b, h, i): x = h * Lq + i, y = b.
   let lq = params.queries_per_seq;
-  let h = wg.x / lq;
-  let i = wg.x % lq;
   let b = wg.y;
-  let row = (b * params.heads_q + h) * lq + i;
-  let kv_head = h / params.group_size;
+  let kv_head = wg.x / params.row_tiles;
+  let first_row = (wg.x % params.row_tiles) * ROWS;
+  let rows = min(ROWS, params.rows_per_group - first_row);
+  // Global row of tile row 0: local row kv_head * rows_per_group + first_row = h * Lq + i.
+  let row0 = b * params.heads_q * lq + kv_head * params.rows_per_group + first_row;
+  let seq = seqs[b];
+  let qpos0 = seq.seq_len - lq;  // position of query 0; query i sits at qpos0 + i
 
-  for (var d = lid; d < D4; d += WG) { q_sh[d] = q[row * D4 + d]; }
+  for (var e = lid; e < ROWS * D4; e += WG) {
+    let r = e / D4;
+    q_sh[e] = select(vec4<f32>(0.0), q[(row0 + r) * D4 + e % D4], r < rows);
+  }
+  for (var r = lid; r < ROWS; r += WG) { m_sh[r] = NEG_BIG; }
+  // The latest query of the tile bounds the keys any of its rows may see.
+  var i_max = 0u;
+  for (var r = 0u; r < rows; r++) { i_max = max(i_max, (first_row + r) % lq); }
   workgroupBarrier();
 
-  let seq = seqs[b];
-  let qpos = seq.seq_len - lq + i;
-  var m_run = NEG_BIG;
-  var l_run = 0.0;
-  var acc = vec4<f32>(0.0);
+  var acc: array<vec4<f32>, MAX_ROWS>;
+  var l: array<f32, MAX_ROWS>;
+  let col = lid % D4;
+  let lane = lid / D4;
 
   for (var si = 0u; si < seq.span_count; si++) {
     let span = spans[seq.span_start + si];
     var visible = span.length;
     if (params.causal != 0u) {
-      // keys at positions token_start + t <= qpos
-      visible = select(0u, min(span.length, qpos + 1u - span.token_start), qpos + 1u > span.token_start);
+      // keys at positions token_start + t <= qpos0 + i_max
+      let qmax = qpos0 + i_max;
+      visible = select(0u, min(span.length, qmax + 1u - span.token_start), qmax + 1u > span.token_start);
     }
     let head_base4 = span.base4 + kv_head * span.head_stride4;
     for (var c = 0u; c < visible; c += WG) {
-      let t = c + lid;
-      var s = NEG_BIG;
-      if (t < visible) {
-        let k4 = head_base4 + t * D4;
-        var qk = 0.0;
-        for (var d = 0u; d < D4; d++) { qk += dot(q_sh[d], loadK4(k4 + d)); }
-        s = qk * params.scale;
+      let n = min(WG, visible - c);
+      let pos0 = span.token_start + c;  // position of the chunk's first key
+
+      // 1. Scores of key c + lid against every row.
+      if (lid < n) {
+        let k4 = head_base4 + (c + lid) * D4;
+        // Explicit zero: Dawn + SwiftShader kept the previous chunk's values in an uninitialized var
+        // declared inside a loop (see paged-attention.wgsl).
+        var qk = array<f32, MAX_ROWS>();
+        for (var d = 0u; d < D4; d++) {
+          let kv = loadK4(k4 + d);
+          for (var r = 0u; r < ROWS; r++) { qk[r] += dot(q_sh[r * D4 + d], kv); }
+        }
+        for (var r = 0u; r < ROWS; r++) { p_sh[r * WG + lid] = qk[r] * params.scale; }
       }
-      let m_new = max(m_run, reduce_max(lid, s));
-      let p = select(0.0, exp(s - m_new), t < visible);
-      let alpha = exp(m_run - m_new);
-      p_sh[lid] = p;
-      l_run = l_run * alpha + reduce_sum(lid, p);
-      m_run = m_new;
-      // reduce_sum ended with a barrier, so p_sh is complete.
-      if (lid < D4) {
-        var a = acc * alpha;
-        let n = min(WG, visible - c);
-        let v4 = head_base4 + c * D4 + lid;
-        for (var j = 0u; j < n; j++) { a += p_sh[j] * loadV4(v4 + j * D4); }
-        acc = a;
+      workgroupBarrier();
+
+      // 2. Chunk max and rescale factor per row, over the keys the row may see.
+      if (lid < rows) {
+        var seen = n;
+        if (params.causal != 0u) {
+          let qpos = qpos0 + (first_row + lid) % lq;  // keys at positions <= qpos
+          seen = select(0u, min(n, qpos + 1u - pos0), qpos + 1u > pos0);
+        }
+        var mx = NEG_BIG;
+        for (var j = 0u; j < seen; j++) { mx = max(mx, p_sh[lid * WG + j]); }
+        let m_old = m_sh[lid];
+        let m_new = max(m_old, mx);
+        m_sh[lid] = m_new;
+        alpha_sh[lid] = exp(m_old - m_new);
+      }
+      workgroupBarrier();
+
+      // 3. Probabilities (exactly 0 for masked keys and rows past the tile).
+      if (lid < n) {
+        for (var r = 0u; r < ROWS; r++) {
+          var ok = r < rows;
+          if (params.causal != 0u) { ok = ok && pos0 + lid <= qpos0 + (first_row + r) % lq; }
+          let s = p_sh[r * WG + lid];
+          p_sh[r * WG + lid] = select(0.0, exp(s - m_sh[r]), ok);
+        }
+      }
+      workgroupBarrier();
+
+      // 4. Weighted sum of V rows: thread (lane, col) takes vec4 `col` of keys lane, lane + LANES, ...
+      if (lane < LANES) {
+        for (var r = 0u; r < ROWS; r++) {
+          acc[r] *= alpha_sh[r];
+          l[r] *= alpha_sh[r];
+        }
+        let v4 = head_base4 + c * D4 + col;
+        for (var j = lane; j < n; j += LANES) {
+          let vv = loadV4(v4 + j * D4);
+          for (var r = 0u; r < ROWS; r++) {
+            let p = p_sh[r * WG + j];
+            acc[r] += p * vv;
+            l[r] += p;
+          }
+        }
       }
       workgroupBarrier();
     }
   }
 
-  if (lid < D4) {
-    out_o[row * D4 + lid] = select(vec4<f32>(0.0), acc / l_run, l_run > 0.0);
+  // Sum the lanes into lane 0, one lane at a time through q_sh (Q is no longer needed) and p_sh.
+  for (var k = 1u; k < LANES; k++) {
+    if (lane == k) {
+      for (var r = 0u; r < ROWS; r++) {
+        q_sh[r * D4 + col] = acc[r];
+        if (col == 0u) { p_sh[r] = l[r]; }
+      }
+    }
+    workgroupBarrier();
+    if (lane == 0u) {
+      for (var r = 0u; r < ROWS; r++) {
+        acc[r] += q_sh[r * D4 + col];
+        l[r] += p_sh[r];
+      }
+    }
+    workgroupBarrier();
   }
-  if (lid == 0u) {
-    out_lse[row] = select(params.neg_inf, m_run + log(l_run), l_run > 0.0);
+
+  if (lid < D4) {
+    for (var r = 0u; r < rows; r++) {
+      let row = row0 + r;
+      out_o[row * D4 + lid] = select(vec4<f32>(0.0), acc[r] / l[r], l[r] > 0.0);
+      if (lid == 0u) { out_lse[row] = select(params.neg_inf, m_sh[r] + log(l[r]), l[r] > 0.0); }
+    }
   }
 }

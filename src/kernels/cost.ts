@@ -1,4 +1,4 @@
-import { batchSize, lseElements, type ProblemSpec, qElements, sequenceLengths, visibleKeys } from '../problem/problem';
+import { lseElements, type ProblemSpec, qElements, sequenceLengths, visibleKeys } from '../problem/problem';
 
 /**
  * Cost formulas shared by the kernel descriptors.
@@ -34,13 +34,4 @@ export function perSegmentKvBytes(spec: ProblemSpec, kvBytesPerElement: number):
   const used = new Set(spec.sequences.flat());
   const tokens = spec.segments.filter((s) => used.has(s.id)).reduce((a, s) => a + s.length, 0);
   return 2 * tokens * spec.headsKV * spec.headDim * kvBytesPerElement;
-}
-
-/** WebGPU dispatch limits for a grid of one workgroup per (query head x query, sequence). */
-export function rowGridProblem(spec: ProblemSpec, maxPerDim: number): string | null {
-  const x = spec.headsQ * spec.queriesPerSeq;
-  if (x > maxPerDim) return `headsQ x queriesPerSeq = ${x} exceeds maxComputeWorkgroupsPerDimension (${maxPerDim})`;
-  if (batchSize(spec) > maxPerDim)
-    return `batch ${batchSize(spec)} exceeds maxComputeWorkgroupsPerDimension (${maxPerDim})`;
-  return null;
 }

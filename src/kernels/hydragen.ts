@@ -1,7 +1,7 @@
 import { checkBufferPlan, createOutputBuffer, uploadStorage } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/context';
 import { lseElements, type ProblemData, type ProblemSpec, qElements, sequenceLengths } from '../problem/problem';
-import { attentionFlops, perSegmentKvBytes, queryOutputBytes, rowGridProblem } from './cost';
+import { attentionFlops, perSegmentKvBytes, queryOutputBytes } from './cost';
 import { type HydragenPlan, planHydragen } from './hydragen-plan';
 import {
   chooseSharedTiles,
@@ -15,12 +15,13 @@ import {
 import type { BufferRequest, KernelCost, KernelDescriptor, KernelOptions, PreparedKernel } from './kernel';
 import { encodeKv, type KvFormat, kvFormatBytes, kvFormatFor } from './kv-format';
 import { createLseMerge, lseMergeTableBytes } from './lse-merge';
-import { createSpanAttention, type KvSpan, SPAN_ATTENTION_WG, spanTableBytes } from './span-attention';
+import { createSpanAttention, type KvSpan, spanAttentionProblem, spanTableBytes } from './span-attention';
 
 /**
  * Hydragen: attention over a shared segment computed once for all the sequences that share it,
  * as a matrix-matrix product (shaders/hydragen-shared.wgsl), attention over each sequence's unique
- * segments (shaders/span-attention.wgsl with unique spans only), and the exact LSE merge of the
+ * segments (shaders/span-attention.wgsl with unique spans only: one workgroup per KV head and tile
+ * of up to 8 of its GQA group's query rows, each K/V row read once per tile), and the exact LSE merge of the
  * parts (shaders/lse-merge.wgsl). The decomposition and partial layout are in hydragen-plan.ts.
  *
  * K/V: every used segment uploaded once into a pool, [segment][headsKV][length][D].
@@ -31,8 +32,9 @@ import { createSpanAttention, type KvSpan, SPAN_ATTENTION_WG, spanTableBytes } f
  * auto (default): only when the unsplit work list has fewer than AUTO_TARGET_ITEMS items, into up to
  * AUTO_TARGET_ITEMS / items chunks of at least AUTO_MIN_CHUNK keys (or partitionSize when given).
  *
- * Bytes moved: O and LSE written once; every used segment's K/V read once (a shared segment once
- * per KV head, not once per sequence; chunks of it once each); Q read once per part that reads it
+ * Bytes moved: O and LSE written once; every used segment's K/V read once per KV head (a shared
+ * segment once, not once per sequence; chunks of it once each; a unique segment once, not once per
+ * query head); Q read once per part that reads it
  * (each shared chunk a row belongs to, and the unique kernel, which reads every row); partials
  * written by the shared and unique kernels and read by the merge (o and lse of each). These last
  * two terms are the price of the split and are counted.
@@ -185,8 +187,7 @@ export function createHydragenKernel(config: HydragenConfig = {}): KernelDescrip
     title: config.title ?? 'Hydragen: shared segments batched as matrix products, unique suffixes, exact LSE merge',
 
     unsupported(spec, gpu, options) {
-      if (spec.headDim > 4 * SPAN_ATTENTION_WG) return `headDim ${spec.headDim} exceeds ${4 * SPAN_ATTENTION_WG}`;
-      const grid = rowGridProblem(spec, gpu.limits.maxComputeWorkgroupsPerDimension);
+      const grid = spanAttentionProblem(spec, gpu.limits);
       if (grid) return grid;
       const tiles = tilesOrWhy(spec, gpu, options);
       if (typeof tiles === 'string') return tiles;

@@ -1,22 +1,25 @@
 import { checkBufferPlan, createOutputBuffer, uploadStorage } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/context';
 import { lseElements, type ProblemData, type ProblemSpec, qElements, sequenceLengths } from '../problem/problem';
-import { attentionFlops, perSequenceKvBytes, queryOutputBytes, rowGridProblem } from './cost';
+import { attentionFlops, perSequenceKvBytes, queryOutputBytes } from './cost';
 import type { BufferRequest, KernelCost, KernelDescriptor, KernelOptions, PreparedKernel } from './kernel';
 import { encodeKv, type KvFormat, kvFormatBytes, kvFormatFor } from './kv-format';
-import { createSpanAttention, type KvSpan, SPAN_ATTENTION_WG, spanTableBytes } from './span-attention';
+import { createSpanAttention, type KvSpan, spanAttentionProblem, spanTableBytes } from './span-attention';
 
 /**
  * The textbook baseline: no sharing. Each sequence's KV is gathered into its own contiguous copy
  * (a shared segment is copied once per sequence: that is what "no sharing" costs), then one
- * workgroup per (sequence, query head, query) computes scores, softmax and the weighted sum
- * (shaders/span-attention.wgsl).
+ * workgroup per (sequence, KV head, tile of up to 8 of its GQA group's query rows) computes scores,
+ * softmax and the weighted sum (shaders/span-attention.wgsl), reading each K/V row once for the
+ * whole tile.
  *
  * When the per-sequence copies would not fit one storage binding, the "in-place" layout reads each
  * shared segment where it lies: still once per sequence, which is the cost being measured, but
  * stored once. The variant says which layout ran.
  *
- * Bytes moved: Q + O + LSE, and every sequence's K and V once (shared segments counted per sequence).
+ * Bytes moved: Q + O + LSE, and every sequence's K and V once per KV head (shared segments counted
+ * per sequence; the query heads of a GQA group share the read, except that a group with more than
+ * 8 rows, group_size x Lq, is split into tiles that each read K/V, which is not counted).
  */
 
 export type NaiveLayout = 'gathered' | 'in-place';
@@ -131,11 +134,10 @@ function buffers(spec: ProblemSpec, gpu: GpuContext, _options: KernelOptions): B
 
 export const naiveKernel: KernelDescriptor = {
   name: 'naive',
-  title: 'Naive: per-sequence KV, one workgroup per query row',
+  title: 'Naive: per-sequence KV, one workgroup per KV head and tile of query rows',
 
   unsupported(spec, gpu) {
-    if (spec.headDim > 4 * SPAN_ATTENTION_WG) return `headDim ${spec.headDim} exceeds ${4 * SPAN_ATTENTION_WG}`;
-    return rowGridProblem(spec, gpu.limits.maxComputeWorkgroupsPerDimension);
+    return spanAttentionProblem(spec, gpu.limits);
   },
 
   buffers,

@@ -65,6 +65,18 @@ const hydragenCases: readonly HydragenCase[] = [
     }),
   })),
   {
+    name: 'unique suffixes 0/1/9/70 in row tiles: MQA 16:1, Lq3 causal (48 rows of a KV head), B4, D64',
+    input: sharedPrefixProblem({
+      batch: 4,
+      prefixLength: 40,
+      suffixLength: [0, 1, 9, 70],
+      headsQ: 16,
+      headsKV: 1,
+      headDim: 64,
+      queriesPerSeq: 3,
+    }),
+  },
+  {
     name: 'prefix 1, suffix 1, B7, GQA 8:2, D128, decode',
     input: sharedPrefixProblem({ batch: 7, prefixLength: 1, suffixLength: 1, ...gqa, headDim: 128 }),
   },
