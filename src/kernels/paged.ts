@@ -1,5 +1,7 @@
+import kv8F16Native from '../../shaders/kv8-f16-native.wgsl?raw';
+import kv8F16Packed from '../../shaders/kv8-f16-packed.wgsl?raw';
+import kv8F32 from '../../shaders/kv8-f32.wgsl?raw';
 import pagedAttentionWgsl from '../../shaders/paged-attention.wgsl?raw';
-import pagedAttentionSubgroupWgsl from '../../shaders/paged-attention-subgroup.wgsl?raw';
 import pagedBindingsWgsl from '../../shaders/paged-bindings.wgsl?raw';
 import { bindBuffers } from '../gpu/bind-group';
 import { checkBufferPlan, createOutputBuffer, uploadStorage, uploadUniform } from '../gpu/buffers';
@@ -18,6 +20,12 @@ import { attentionFlops, perSequenceKvBytes, queryOutputBytes } from './cost';
 import type { BufferRequest, KernelCost, KernelDescriptor, KernelOptions, PreparedKernel } from './kernel';
 import { encodeKv, type KvFormat, kvFormatBytes, kvFormatFor, kvShaderSource } from './kv-format';
 import { createLseMerge, type LseMerge, lseMergeTableBytes, type RowParts } from './lse-merge';
+import {
+  type PagedDecodeShape,
+  pagedDecodeShapeProblem,
+  pagedDecodeWgsl,
+  pagedDecodeWorkgroupBytes,
+} from './paged-decode-wgsl';
 
 /**
  * Paged attention (vLLM style): K/V live in a pool of fixed-size blocks, each sequence reads
@@ -46,32 +54,63 @@ import { createLseMerge, type LseMerge, lseMergeTableBytes, type RowParts } from
  */
 
 export const PAGED_WG = 64;
-/** Teams of the subgroup variant (shaders/paged-attention-subgroup.wgsl): WG = TEAMS * lanes per token. */
-export const PAGED_SUBGROUP_TEAMS = 8;
-const PAGED_SUBGROUP_MAX_CPL = 16;
+/** Lanes per token of the decode kernel: at most this, the subgroup size and D / 8. */
+const DECODE_MAX_LANES = 16;
+/** Invocations of the decode kernel: at most this, and at most 8 teams (the merge tree's memory). */
+const DECODE_WG = 64;
+/**
+ * Per-lane register budget of the decode kernel: rows x (8-element words a lane) query/accumulator
+ * slices, and rows x unroll scores. Past it the portable kernel runs (GPUs spill; SwiftShader's
+ * compiler ran out of memory on 24 GiB with 8 rows x 4 tokens).
+ */
+const DECODE_MAX_ROW_WORDS = 8;
+const DECODE_MAX_ROW_TOKENS = 16;
+const DECODE_MAX_UNROLL = 4;
 
-/** Shape of the subgroup variant: lanes per token and threads, or why it cannot run here. */
+const kv8Source = (f: KvFormat): string => (f === 'f32' ? kv8F32 : f === 'f16-native' ? kv8F16Native : kv8F16Packed);
+
+/**
+ * Shape of the decode kernel (paged-decode-wgsl.ts: teams of lanes per token, subgroup shuffles),
+ * or why the portable kernel runs instead. It is the default wherever the adapter offers subgroups;
+ * `subgroups: false` asks for the portable kernel.
+ */
 export function pagedSubgroupShape(
   spec: ProblemSpec,
   gpu: GpuContext,
   rowsPerTile: number,
   options: KernelOptions,
-): { lpk: number; wg: number } | string {
-  if (options.subgroups !== true) return 'subgroups not requested';
+): PagedDecodeShape | string {
+  if (options.subgroups === false) return 'subgroups turned off';
   if (!gpu.features.subgroups) return 'the adapter offers no subgroups';
-  if (gpu.subgroupMinSize < 1) return 'the adapter does not report its subgroup sizes';
-  const d4 = spec.headDim / 4;
-  let lpk = 1;
-  while (lpk * 2 <= Math.min(16, gpu.subgroupMinSize) && d4 % (lpk * 2) === 0) lpk *= 2;
-  if (d4 / lpk > PAGED_SUBGROUP_MAX_CPL)
-    return `head dim ${spec.headDim} needs more than ${PAGED_SUBGROUP_MAX_CPL} vec4s a lane`;
-  const wg = PAGED_SUBGROUP_TEAMS * lpk;
-  const shared = (PAGED_SUBGROUP_TEAMS / 2) * rowsPerTile * (d4 * 16 + 8);
-  if (shared > gpu.limits.maxComputeWorkgroupStorageSize)
-    return `the subgroup variant needs ${shared} bytes of workgroup memory; maxComputeWorkgroupStorageSize is ${gpu.limits.maxComputeWorkgroupStorageSize}`;
-  if (wg > gpu.limits.maxComputeInvocationsPerWorkgroup)
-    return `${wg} threads exceed maxComputeInvocationsPerWorkgroup`;
-  return { lpk, wg };
+  if (gpu.subgroupMinSize < 2) return `the adapter's smallest subgroup (${gpu.subgroupMinSize}) is under 2 lanes`;
+  if (spec.headDim % 8 !== 0) return `head dim ${spec.headDim} is not a multiple of 8`;
+  let lanes = 1;
+  while (lanes * 2 <= Math.min(DECODE_MAX_LANES, gpu.subgroupMinSize) && (spec.headDim / 8) % (lanes * 2) === 0)
+    lanes *= 2;
+  const words = spec.headDim / 8 / lanes;
+  if (rowsPerTile * words > DECODE_MAX_ROW_WORDS)
+    return `${rowsPerTile} rows x ${words} words a lane exceed the decode kernel's register budget (${DECODE_MAX_ROW_WORDS})`;
+  const shape: PagedDecodeShape = {
+    headDim: spec.headDim,
+    lanes,
+    wg: Math.min(DECODE_WG, 8 * lanes),
+    rows: rowsPerTile,
+    blockSize: options.blockSize ?? DEFAULT_BLOCK_SIZE,
+    unroll: Math.max(
+      1,
+      Math.min(
+        DECODE_MAX_UNROLL,
+        Math.floor(DECODE_MAX_ROW_TOKENS / rowsPerTile),
+        Math.floor(DECODE_MAX_UNROLL / words),
+      ),
+    ),
+  };
+  const why = pagedDecodeShapeProblem(shape);
+  if (why) return why;
+  const bytes = pagedDecodeWorkgroupBytes(shape);
+  if (bytes > gpu.limits.maxComputeWorkgroupStorageSize)
+    return `the decode kernel needs ${bytes} bytes of workgroup memory; maxComputeWorkgroupStorageSize is ${gpu.limits.maxComputeWorkgroupStorageSize}`;
+  return shape;
 }
 export const PAGED_MAX_ROWS = 8;
 export const DEFAULT_BLOCK_SIZE = 16;
@@ -252,17 +291,14 @@ export function preparePaged(
           constants: { HEAD_DIM: D, WG: PAGED_WG, ROWS: plan.rowsPerTile, BLOCK_SIZE: plan.blockSize },
         }
       : {
-          // `enable subgroups;` must precede every declaration, so it comes before the K/V snippet;
-          // the shape is consts (see the shader's header).
+          // `enable subgroups;` must precede every declaration, so it comes before the K/V snippet.
           module: gpu.shader(
-            `paged-attention-subgroup/${format}/D${D}/L${sg.lpk}/W${sg.wg}/R${plan.rowsPerTile}/BS${plan.blockSize}`,
-            `enable subgroups;\n${kvShaderSource(format)}${pagedBindingsWgsl}${pagedAttentionSubgroupWgsl}\n` +
-              `const HEAD_DIM: u32 = ${D}u;\nconst LPK: u32 = ${sg.lpk}u;\nconst WG: u32 = ${sg.wg}u;\n` +
-              `const ROWS: u32 = ${plan.rowsPerTile}u;\nconst BLOCK_SIZE: u32 = ${plan.blockSize}u;\n`,
+            `paged-decode/${format}/D${D}/L${sg.lanes}/W${sg.wg}/R${sg.rows}/BS${sg.blockSize}/U${sg.unroll}`,
+            `enable subgroups;\n${kv8Source(format)}${pagedBindingsWgsl}${pagedDecodeWgsl(sg)}`,
           ),
           entryPoint: 'main',
         };
-  const key = `paged-attention${typeof sg === 'string' ? '' : `-subgroup${sg.lpk}`}/${format}/D${D}/R${plan.rowsPerTile}/BS${plan.blockSize}`;
+  const key = `paged-${typeof sg === 'string' ? 'attention' : `decode-L${sg.lanes}W${sg.wg}U${sg.unroll}`}/${format}/D${D}/R${plan.rowsPerTile}/BS${plan.blockSize}`;
   const pipeline = gpu.pipeline(key, () => ({ label: key, layout: 'auto', compute }));
 
   const q = uploadStorage(gpu, 'q', data.q);
@@ -290,7 +326,7 @@ export function preparePaged(
 
   const split = plan.splitK ? `split-K ${plan.partitionSize}` : 'no split-K';
   return {
-    variant: `paged (block ${plan.blockSize}, ${split}, ${typeof sg === 'string' ? 'portable' : `subgroups, ${sg.lpk} lanes a token`}, KV ${format})`,
+    variant: `paged (block ${plan.blockSize}, ${split}, ${typeof sg === 'string' ? 'portable' : `subgroups, ${sg.lanes} lanes a token`}, KV ${format})`,
     o,
     lse,
     cost: cost(spec, plan, format),

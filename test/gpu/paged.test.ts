@@ -176,7 +176,48 @@ describe('paged kernel vs the f64 reference and the naive kernel', () => {
       await expectMatchesReference(gpu, poisoned(), c.input, { splitK: true, partitionSize: 64 });
   });
 
-  it('both paths: the portable kernel (default) and the subgroup variant (where offered) agree with the reference', async () => {
+  it('the decode kernel (subgroups) runs and agrees on every shape within its register budget', async () => {
+    // The test adapters (SwiftShader in Node and Chromium) offer subgroups; without them this fails.
+    expect(gpu.features.subgroups, 'the test adapter offers no subgroups').toBe(true);
+    const cases: [ProblemInput, KernelOptions][] = [
+      [noSharingProblem({ batch: 5, length: [1, 7, 16, 17, 333], headsQ: 8, headsKV: 2, headDim: 32 }), {}],
+      [
+        noSharingProblem({ batch: 3, length: [1, 30, 200], headsQ: 8, headsKV: 2, headDim: 32, kvDtype: 'f16' }),
+        { blockSize: 8, splitK: true, partitionSize: 40 },
+      ],
+      [
+        sharedPrefixProblem({
+          batch: 3,
+          prefixLength: 45,
+          suffixLength: [0, 3, 19],
+          headsQ: 4,
+          headsKV: 1,
+          headDim: 64,
+        }),
+        {},
+      ],
+      // 8 rows a tile (MQA 8:1): unroll 2.
+      [noSharingProblem({ batch: 2, length: [70, 5], headsQ: 8, headsKV: 1, headDim: 32 }), { blockSize: 32 }],
+      // Causal, Lq 2, GQA 4:2 (2 heads x 2 queries a tile).
+      [
+        noSharingProblem({
+          batch: 3,
+          length: [2, 9, 100],
+          headsQ: 4,
+          headsKV: 2,
+          headDim: 32,
+          queriesPerSeq: 2,
+          causal: true,
+        }),
+        { splitK: true, partitionSize: 16 },
+      ],
+    ];
+    for (const [input, options] of cases) {
+      await check(gpu, input, { ...options, subgroups: true }, { shuffleSeed: 7 }, /subgroups/);
+    }
+  });
+
+  it('both paths: the portable kernel and the decode kernel (where its shape fits) agree with the reference', async () => {
     const inputs = [
       noSharingProblem({ batch: 3, length: [1, 77, 600], headsQ: 8, headsKV: 2, headDim: 128, kvDtype: 'f16' }),
       sharedPrefixProblem({

@@ -1,0 +1,223 @@
+/**
+ * WGSL of the paged decode kernel (the fast paged path; host side in paged.ts), generated for one
+ * shape. Why generated: every per-lane value of this kernel (the query slices, the scores, the
+ * online-softmax state and the output accumulators of every row) must live in registers, and on
+ * the NVIDIA driver under Dawn, function-scope arrays did not: the same algorithm written with
+ * `array<..., ROWS>` ran at 0.6-0.7 TB/s on an H200, written with one named variable per value at
+ * 3.3 TB/s (.scratch probe, same run). WGSL has no way to declare "ROWS variables" other than
+ * writing them out, so this template writes them out. Everything that is not per-lane state
+ * (bindings, work mapping) stays in shaders/paged-bindings.wgsl, and the K/V loaders in
+ * shaders/kv8-*.wgsl.
+ *
+ * The algorithm, per workgroup (one partition of one sequence, one KV head, up to `rows` query rows
+ * of that head's GQA group):
+ *   - a team of `lanes` consecutive invocations owns one token at a time; lane j loads 8-element
+ *     words j, j + lanes, ... of the token's K and V rows (16-byte loads for f16, contiguous across
+ *     the team), so each K/V row is read once for all the rows;
+ *   - the wg / lanes teams take `unroll` consecutive tokens per step, all loads of a step issued
+ *     before any arithmetic;
+ *   - partial dot products are summed over the team with subgroupShuffleXor (lanes <= the
+ *     subgroup size, a power of two, so a team never straddles subgroups);
+ *   - each team keeps an online softmax per row (running max m, sum l, accumulators rescaled once
+ *     per step); at the end the teams are merged by the LSE rule through workgroup memory.
+ * Tokens past the partition's end are never loaded (the load index is clamped to the last token
+ * and the value masked); keys a causal row may not see get probability exactly 0.
+ */
+
+export interface PagedDecodeShape {
+  readonly headDim: number;
+  /** Lanes per token: a power of two dividing headDim / 8, at most the subgroup size. */
+  readonly lanes: number;
+  /** Invocations per workgroup: a multiple of 2 * lanes. */
+  readonly wg: number;
+  /** Query rows per workgroup. */
+  readonly rows: number;
+  readonly blockSize: number;
+  /** Tokens per team per step. */
+  readonly unroll: number;
+}
+
+/** Why `s` is not a shape this template can write; null when it is. */
+export function pagedDecodeShapeProblem(s: PagedDecodeShape): string | null {
+  const pow2 = (n: number) => Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
+  if (s.headDim % 8 !== 0) return `head dim ${s.headDim} is not a multiple of 8`;
+  if (!pow2(s.lanes) || (s.headDim / 8) % s.lanes !== 0)
+    return `lanes ${s.lanes} must be a power of two dividing head dim / 8 (${s.headDim / 8})`;
+  if (s.wg % (2 * s.lanes) !== 0) return `wg ${s.wg} must be a multiple of 2 x lanes (${2 * s.lanes})`;
+  if (!Number.isInteger(s.rows) || s.rows < 1) return `rows ${s.rows} must be a positive integer`;
+  if (!Number.isInteger(s.unroll) || s.unroll < 1) return `unroll ${s.unroll} must be a positive integer`;
+  return null;
+}
+
+/** Workgroup memory of the team merge (bytes). */
+export function pagedDecodeWorkgroupBytes(s: PagedDecodeShape): number {
+  const half = s.wg / s.lanes / 2;
+  return half * s.rows * (s.headDim * 4 + 8);
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/**
+ * The kernel's WGSL, to be appended to `enable subgroups;`, a kv8-*.wgsl snippet and
+ * paged-bindings.wgsl (which bind and define everything it uses besides its own names).
+ */
+export function pagedDecodeWgsl(s: PagedDecodeShape): string {
+  const why = pagedDecodeShapeProblem(s);
+  if (why) throw new Error(`paged decode kernel: ${why}`);
+  const { headDim: D, lanes: LPK, wg: WG, rows: ROWS, blockSize: BS, unroll: U } = s;
+  const D8 = D / 8;
+  const words = D8 / LPK; // 8-element words per lane per K/V row
+  const teams = WG / LPK;
+  const R = range(ROWS);
+  const C = range(words);
+  const UU = range(U);
+  // Word c of this lane: 8-element word j + c * LPK of the row, i.e. vec4s 2 (j + c LPK) and +1.
+  const v4 = (c: number) => `(j + ${c * LPK}u) * 2u`;
+
+  const queries = R.flatMap((r) =>
+    C.flatMap((c) => [
+      `  let q${r}_${c}a = select(vec4<f32>(0.0), q[(w.q_row0 + ${r}u) * D4 + ${v4(c)}] * params.scale, ${r}u < w.rows);`,
+      `  let q${r}_${c}b = select(vec4<f32>(0.0), q[(w.q_row0 + ${r}u) * D4 + ${v4(c)} + 1u] * params.scale, ${r}u < w.rows);`,
+    ]),
+  );
+  const lastPositions = R.map(
+    (r) =>
+      `  let last${r} = select(w.seq.seq_len - 1u, w.seq.seq_len - lq + (w.first_row + ${r}u) % lq, params.causal != 0u);`,
+  );
+  const state = R.flatMap((r) => [
+    `  var m${r} = NEG_BIG;`,
+    `  var l${r} = 0.0;`,
+    ...C.flatMap((c) => [`  var a${r}_${c}a = vec4<f32>(0.0);`, `  var a${r}_${c}b = vec4<f32>(0.0);`]),
+  ]);
+  const loads = UU.flatMap((u) => [
+    `    let pos${u} = min(t0 + ${u}u, w.end - 1u);`,
+    `    let base${u} = (block_table[w.seq.block_start + pos${u} / BLOCK_SIZE] * params.heads_kv * BLOCK_SIZE + pos${u} % BLOCK_SIZE) * D8 + head_off8 + j;`,
+    ...C.flatMap((c) => [
+      `    let k${u}_${c} = kv_k[base${u} + ${c * LPK}u];`,
+      `    let v${u}_${c} = kv_v[base${u} + ${c * LPK}u];`,
+    ]),
+  ]);
+  const butterfly: string[] = [];
+  for (let mask = 1; mask < LPK; mask *= 2) {
+    for (const u of UU)
+      for (const r of R) butterfly.push(`    s${u}_${r} += subgroupShuffleXor(s${u}_${r}, ${mask}u);`);
+  }
+  const scores = UU.flatMap((u) => [
+    ...C.flatMap((c) => [`    let kl${u}_${c} = lo8(k${u}_${c});`, `    let kh${u}_${c} = hi8(k${u}_${c});`]),
+    ...R.map(
+      (r) =>
+        `    var s${u}_${r} = ${C.map((c) => `dot(q${r}_${c}a, kl${u}_${c}) + dot(q${r}_${c}b, kh${u}_${c})`).join(' + ')};`,
+    ),
+  ]);
+  // One online-softmax update per row per step: the step's max, one rescale, then its tokens.
+  // Branch-free: with a branch per token and row, SwiftShader's compiler ran out of memory.
+  const updates = [
+    ...UU.flatMap((u) =>
+      C.flatMap((c) => [`    let vl${u}_${c} = lo8(v${u}_${c});`, `    let vh${u}_${c} = hi8(v${u}_${c});`]),
+    ),
+    ...R.flatMap((r) => [
+      '    {',
+      ...UU.map((u) => `      let ok${u} = t0 + ${u}u < w.end && pos${u} <= last${r};`),
+      `      let m_new = max(m${r}, ${UU.map((u) => `select(NEG_BIG, s${u}_${r}, ok${u})`).reduce((x, y) => `max(${x}, ${y})`)});`,
+      `      let alpha = exp(m${r} - m_new);`,
+      `      m${r} = m_new;`,
+      `      l${r} *= alpha;`,
+      ...C.flatMap((c) => [`      a${r}_${c}a *= alpha;`, `      a${r}_${c}b *= alpha;`]),
+      ...UU.flatMap((u) => [
+        `      let p${u} = select(0.0, exp(s${u}_${r} - m_new), ok${u});`,
+        `      l${r} += p${u};`,
+        ...C.flatMap((c) => [`      a${r}_${c}a += p${u} * vl${u}_${c};`, `      a${r}_${c}b += p${u} * vh${u}_${c};`]),
+      ]),
+      '    }',
+    ]),
+  ];
+  const handOver = R.flatMap((r) => [
+    ...C.flatMap((c) => [
+      `      acc_sh[(slot * ROWS + ${r}u) * D4 + ${v4(c)}] = a${r}_${c}a;`,
+      `      acc_sh[(slot * ROWS + ${r}u) * D4 + ${v4(c)} + 1u] = a${r}_${c}b;`,
+    ]),
+    `      if (j == 0u) { ml_sh[slot * ROWS + ${r}u] = vec2<f32>(m${r}, l${r}); }`,
+  ]);
+  const takeOver = R.flatMap((r) => [
+    '      {',
+    `        let other = ml_sh[team * ROWS + ${r}u];`,
+    `        let m_new = max(m${r}, other.x);`,
+    `        let a_self = exp(m${r} - m_new);`,
+    '        let a_other = exp(other.x - m_new);',
+    ...C.flatMap((c) => [
+      `        a${r}_${c}a = a${r}_${c}a * a_self + acc_sh[(team * ROWS + ${r}u) * D4 + ${v4(c)}] * a_other;`,
+      `        a${r}_${c}b = a${r}_${c}b * a_self + acc_sh[(team * ROWS + ${r}u) * D4 + ${v4(c)} + 1u] * a_other;`,
+    ]),
+    `        l${r} = l${r} * a_self + other.y * a_other;`,
+    `        m${r} = m_new;`,
+    '      }',
+  ]);
+  const writes = R.flatMap((r) => [
+    `    if (${r}u < w.rows) {`,
+    `      let oi = w.seq.out_base + (w.local0 + ${r}u) * w.seq.out_stride + w.part;`,
+    `      let has = l${r} > 0.0;`,
+    ...C.flatMap((c) => [
+      `      out_o[oi * D4 + ${v4(c)}] = select(vec4<f32>(0.0), a${r}_${c}a / l${r}, has);`,
+      `      out_o[oi * D4 + ${v4(c)} + 1u] = select(vec4<f32>(0.0), a${r}_${c}b / l${r}, has);`,
+    ]),
+    `      if (j == 0u) { out_lse[oi] = select(params.neg_inf, m${r} + log(l${r}), has); }`,
+    '    }',
+  ]);
+
+  return `
+// Paged decode kernel, generated by src/kernels/paged-decode-wgsl.ts for D ${D}, ${LPK} lanes a
+// token, ${WG} invocations, ${ROWS} rows, block size ${BS}, ${U} tokens a team a step.
+const D4: u32 = ${D / 4}u;
+const D8: u32 = ${D8}u;
+const LPK: u32 = ${LPK}u;
+const TEAMS: u32 = ${teams}u;
+const ROWS: u32 = ${ROWS}u;
+const BLOCK_SIZE: u32 = ${BS}u;
+const NEG_BIG: f32 = -3.0e38;  // finite "minus infinity" for running maxima (no NaN from inf - inf)
+
+// Team states handed over in the merge tree: [team slot][row][vec4 of D] and (m, l) per [slot][row].
+var<workgroup> acc_sh: array<vec4<f32>, ${(teams / 2) * ROWS * (D / 4)}>;
+var<workgroup> ml_sh: array<vec2<f32>, ${(teams / 2) * ROWS}>;
+
+// Teams walk their own tokens, so the shuffles sit in non-uniform control flow; they stay within a team.
+@diagnostic(off, subgroup_uniformity)
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let w = paged_work(wg, ROWS);
+  if (w.part_start >= w.seq.seq_len) { return; }  // uniform: this sequence has fewer partitions
+  let lq = params.queries_per_seq;
+  let team = lid / LPK;
+  let j = lid % LPK;
+  let head_off8 = w.kv_head * BLOCK_SIZE * D8;
+
+  // This lane's slice of each row's query (pre-scaled) and the last key position each row sees.
+${queries.join('\n')}
+${lastPositions.join('\n')}
+${state.join('\n')}
+
+  for (var t0 = w.part_start + team * ${U}u; t0 < w.end; t0 += ${teams * U}u) {
+${loads.join('\n')}
+${scores.join('\n')}
+${butterfly.join('\n')}
+${updates.join('\n')}
+  }
+
+  // Merge the teams: teams [half, 2 half) hand their state to teams [0, half).
+  for (var half = TEAMS / 2u; half > 0u; half /= 2u) {
+    if (team >= half && team < 2u * half) {
+      let slot = team - half;
+${handOver.join('\n')}
+    }
+    workgroupBarrier();
+    if (team < half) {
+${takeOver.join('\n')}
+    }
+    workgroupBarrier();
+  }
+
+  if (team == 0u) {
+${writes.join('\n')}
+  }
+}
+`;
+}
