@@ -63,7 +63,7 @@ export const decodeAnchorsSuite: BenchSuite = {
       input: sharedPrefixProblem({ batch, prefixLength, suffixLength: SUFFIX, ...heads, kvDtype: 'f16' }),
       variants: [
         { kernel: 'paged' },
-        { kernel: 'paged', options: { subgroups: true }, label: 'paged (subgroups)' },
+        { kernel: 'paged', options: { subgroups: false }, label: 'paged (portable)' },
         ...variants.slice(1),
       ],
     })),

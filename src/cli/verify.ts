@@ -26,7 +26,7 @@ export const verifyUsage = `verify: run kernels on a problem and compare each wi
   --export-problem <dir>  write the problem (generated or read) in the problem-directory format
   --out <dir>             write <dir>/<kernel>/o.npy and lse.npy, and <dir>/reference/
   --subgroup-matrix       Hydragen on tensor cores: default where offered; off = portable kernel
-  --subgroups             paged's subgroup variant: default off (it measured slower)
+  --subgroups             paged's decode kernel (subgroup shuffles): default where offered; off = portable kernel
   --dawn <flag>           a Dawn flag, e.g. enable-dawn-features=vulkan_enable_f16_on_nvidia (repeatable)
 
 Exit code: 0 all pass, 1 a tolerance failed (or a kernel failed), 2 bad input.`;

@@ -7,20 +7,30 @@ import type { KernelOptions } from './kernel';
  * heuristic (use the shared-prefix path only when the prefix is long enough and shared by enough
  * sequences for reading it once to pay for the extra partials and merge).
  *
- * Rules, from the H200 measurements in benches/results/ (f16, GQA 32:8, D 128):
- *   - Hydragen won every shared-prefix shape measured with 8 or more sequences sharing a prefix of
- *     4096+ tokens (2x to 5x over naive; 1.5x to 2x over paged at the issue 6 anchors), and it
- *     cannot win without sharing (its unique-suffix kernel is the naive one).
- *   - So: Hydragen when sharing would save at least half of the K/V traffic AND some segment of
- *     at least MIN_SHARED_TOKENS tokens is shared by at least MIN_SHARERS sequences; paged
- *     otherwise, with its own split-K rule (on for long sequences in small grids).
- * The thresholds are a first cut from few measurements; `npm run bench -- --suite decode-anchors`
- * times `auto` beside the manual choices so its cost can be checked.
+ * Hydragen turns the reads of a shared segment into a matrix product: per sequence that shares it,
+ * paged reads the segment's K/V (bytes = len x headsKV x D x 2 x element size) while Hydragen
+ * does 4 x headsQ x Lq x len x D FLOPs. So Hydragen pays only when its shared kernel's FLOP rate
+ * beats paged's byte rate by more than headsQ x Lq / headsKV / element size FLOPs a byte. Rules:
+ *   - some segment of at least MIN_SHARED_TOKENS tokens shared by at least MIN_SHARERS sequences,
+ *     and sharing saves at least MIN_SAVED_FRACTION of the K/V reads (else the merge and the
+ *     unique-suffix pass cost more than they save);
+ *   - and the estimated time of that segment's shared pass, at SHARED_FLOPS_PER_S, is under
+ *     paged's time to read it per sequence at PAGED_BYTES_PER_S.
+ * The rates are the ones measured in benches/results/ (H100 and H200 under Dawn, f16, D 128): the
+ * paged decode kernel reads 2.7 TB/s from DRAM and about 3.5 TB/s where shared blocks hit L2; the
+ * tensor-core Hydragen kernel does about 6 TFLOP/s. With GQA 4:1 decode that makes Hydragen about
+ * 2x slower than paged, so `auto` picks paged there; with MHA (1 query head per KV head) Hydragen
+ * needs only 1 FLOP a byte and wins. `npm run bench -- --suite decode-anchors` times `auto` beside
+ * the manual choices so the rule can be checked on any GPU.
  */
 
 export const MIN_SHARERS = 4;
 export const MIN_SHARED_TOKENS = 256;
 export const MIN_SAVED_FRACTION = 0.5;
+/** Measured byte rate of the paged decode kernel (B/s), see the header. */
+export const PAGED_BYTES_PER_S = 3.3e12;
+/** Measured FLOP rate of Hydragen's shared kernel on tensor cores (FLOP/s), see the header. */
+export const SHARED_FLOPS_PER_S = 6e12;
 
 export interface AutoChoice {
   readonly kernel: 'hydragen' | 'paged';
@@ -45,14 +55,25 @@ export function chooseKernel(spec: ProblemSpec, options: KernelOptions = {}): Au
     return { kernel: 'paged', options, reason: 'no segment is shared, so nothing can be read once for many sequences' };
   }
   const what = `segment "${best.id}" (${best.length} tokens) is shared by ${best.sharers} sequences; sharing saves ${pct} of K/V reads`;
-  if (best.sharers >= MIN_SHARERS && best.length >= MIN_SHARED_TOKENS && saved >= MIN_SAVED_FRACTION) {
-    return { kernel: 'hydragen', options, reason: `${what}: Hydragen` };
+  const elementBytes = spec.kvDtype === 'f16' ? 2 : 4;
+  const flops = 4 * best.sharers * spec.headsQ * spec.queriesPerSeq * best.length * spec.headDim;
+  const bytes = best.sharers * spec.headsKV * best.length * spec.headDim * 2 * elementBytes;
+  const ratio = flops / SHARED_FLOPS_PER_S / (bytes / PAGED_BYTES_PER_S);
+  const pays = ratio < 1;
+  if (best.sharers >= MIN_SHARERS && best.length >= MIN_SHARED_TOKENS && saved >= MIN_SAVED_FRACTION && pays) {
+    return {
+      kernel: 'hydragen',
+      options,
+      reason: `${what}; its matrix product is estimated at ${ratio.toFixed(2)}x paged's time to read it per sequence: Hydragen`,
+    };
   }
   const why =
     best.sharers < MIN_SHARERS
       ? `fewer than ${MIN_SHARERS} sharers`
       : best.length < MIN_SHARED_TOKENS
         ? `shorter than ${MIN_SHARED_TOKENS} tokens`
-        : `under ${Math.round(MIN_SAVED_FRACTION * 100)}% saved`;
+        : saved < MIN_SAVED_FRACTION
+          ? `under ${Math.round(MIN_SAVED_FRACTION * 100)}% saved`
+          : `its matrix product (${(flops / 1e9).toFixed(1)} GFLOP) is estimated at ${ratio.toFixed(1)}x paged's time to read it per sequence (${SHARED_FLOPS_PER_S / 1e12} TFLOP/s vs ${PAGED_BYTES_PER_S / 1e12} TB/s)`;
   return { kernel: 'paged', options, reason: `${what}, but ${why}: paged` };
 }

@@ -20,9 +20,8 @@ export interface KernelOptions {
    */
   readonly subgroupMatrix?: boolean;
   /**
-   * A kernel's subgroup variant: true asks for it (where offered), false or undefined runs the
-   * portable path. (Paged's subgroup variant measured slower than its portable kernel on the H200,
-   * so it is not the default.)
+   * A kernel's subgroup variant (paged: the decode kernel): true or undefined runs it where the
+   * adapter offers subgroups and the shape fits it; false runs the portable path.
    */
   readonly subgroups?: boolean;
 }

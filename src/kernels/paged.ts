@@ -35,7 +35,12 @@ import {
  * GPU layout: k and v pools [numBlocks, headsKV, blockSize, D] (f32 or f16), a flat u32 block
  * table (each sequence's block ids, concatenated) and one SeqInfo per sequence.
  *
- * Grid (shaders/paged-attention.wgsl): one workgroup per (partition, KV head x row tile, sequence).
+ * Two kernels, same grid, bindings and outputs (shaders/paged-bindings.wgsl): the decode kernel
+ * (paged-decode-wgsl.ts, teams of lanes per token with subgroup shuffles; the default wherever
+ * subgroups are offered and the shape fits its register budget) and the portable kernel
+ * (shaders/paged-attention.wgsl, one thread per token, no subgroups).
+ *
+ * Grid: one workgroup per (partition, KV head x row tile, sequence).
  * A row tile is up to 8 query rows of one KV head's GQA group (its group_size heads x Lq queries),
  * so each K/V block is read once per KV head (once per tile when group_size x Lq > 8).
  *
@@ -57,7 +62,7 @@ export const PAGED_WG = 64;
 /** Lanes per token of the decode kernel: at most this, the subgroup size and D / 8. */
 const DECODE_MAX_LANES = 16;
 /** Invocations of the decode kernel: at most this, and at most 8 teams (the merge tree's memory). */
-const DECODE_WG = 64;
+const DECODE_WG = 32;
 /**
  * Per-lane register budget of the decode kernel: rows x (8-element words a lane) query/accumulator
  * slices, and rows x unroll scores. Past it the portable kernel runs (GPUs spill; SwiftShader's

@@ -12,15 +12,29 @@ describe('automatic kernel choice', () => {
     expect(c.reason).toMatch(/no segment is shared/);
   });
 
-  it('the issue 6 anchors (long prefix, many sequences): Hydragen, with the saving stated', () => {
+  it('the issue 6 anchors (GQA 4:1 decode): paged, because the matrix product costs more than the reads it saves', () => {
     for (const [batch, prefixLength] of [
       [32, 16384],
       [512, 4096],
     ]) {
-      const c = chooseKernel(resolveProblem(sharedPrefixProblem({ batch, prefixLength, suffixLength: 256, ...heads })));
-      expect(c.kernel).toBe('hydragen');
-      expect(c.reason).toMatch(/shared by \d+ sequences; sharing saves \d+% of K\/V reads: Hydragen/);
+      const input = sharedPrefixProblem({ batch, prefixLength, suffixLength: 256, ...heads, kvDtype: 'f16' });
+      const c = chooseKernel(resolveProblem(input));
+      expect(c.kernel).toBe('paged');
+      expect(c.reason).toMatch(
+        /shared by \d+ sequences; sharing saves \d+% of K\/V reads, but its matrix product .* is estimated at 2\.\dx paged's time/,
+      );
     }
+  });
+
+  it('MHA (one query head per KV head) with a long shared prefix: Hydragen, with the estimate stated', () => {
+    const mha = { headsQ: 8, headsKV: 8, headDim: 128 };
+    const c = chooseKernel(
+      resolveProblem(sharedPrefixProblem({ batch: 64, prefixLength: 4096, suffixLength: 64, ...mha })),
+    );
+    expect(c.kernel).toBe('hydragen');
+    expect(c.reason).toMatch(
+      /sharing saves \d+% of K\/V reads; its matrix product is estimated at 0\.\d+x paged's time to read it per sequence: Hydragen/,
+    );
   });
 
   it('too few sharers, too short a prefix, or too little saved: paged, naming the reason', () => {
@@ -43,7 +57,15 @@ describe('automatic kernel choice', () => {
 
   it('a tree counts its most valuable shared segment', () => {
     const spec = resolveProblem(
-      unevenTreeProblem({ ...heads, rootLength: 2000, midLength: 300, leafLength: 20, suffixLength: 10 }),
+      unevenTreeProblem({
+        headsQ: 8,
+        headsKV: 8,
+        headDim: 64,
+        rootLength: 2000,
+        midLength: 300,
+        leafLength: 20,
+        suffixLength: 10,
+      }),
     );
     const c = chooseKernel(spec);
     expect(c.kernel).toBe('hydragen');
