@@ -23,7 +23,8 @@
 //
 // Prepended by the host: one of kv-f32.wgsl / kv-f16-packed.wgsl / kv-f16-native.wgsl (binds K and
 // V at 2 and 3, defines loadK4 / loadV4 in units of four elements) and paged-bindings.wgsl
-// (parameters, sequence table, bindings 0, 1 and 4-7).
+// (parameters, sequence table, bindings 0, 1 and 4-7); appended: row-tile.wgsl (the workgroup
+// state and lane sum shared with span-attention.wgsl).
 
 override HEAD_DIM: u32;         // D, a multiple of 4, at most 4 * WG
 override WG: u32 = 64;          // threads per workgroup = tokens per chunk
@@ -31,14 +32,8 @@ override ROWS: u32 = 8;         // query rows per workgroup, at most MAX_ROWS
 override BLOCK_SIZE: u32 = 16;  // tokens per KV block
 override D4: u32 = HEAD_DIM / 4u;  // derived; the host never sets it
 override LANES: u32 = WG / D4;     // derived: threads sharing one vec4 column of the output in step 4
-const MAX_ROWS: u32 = 8u;
-const NEG_BIG: f32 = -3.0e38;   // finite "minus infinity" for running maxima (no NaN from inf - inf)
 
-var<workgroup> q_sh: array<vec4<f32>, ROWS * D4>;
-var<workgroup> p_sh: array<f32, ROWS * WG>;   // scores, then probabilities, [row][token]
 var<workgroup> tok_sh: array<u32, WG>;        // vec4 offset of (token, kv head, d = 0) in the pool
-var<workgroup> m_sh: array<f32, ROWS>;        // running max per row
-var<workgroup> alpha_sh: array<f32, ROWS>;    // this chunk's rescale of the old accumulators
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -125,23 +120,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     workgroupBarrier();
   }
 
-  // Sum the lanes into lane 0, one lane at a time through q_sh (Q is no longer needed) and p_sh.
-  for (var k = 1u; k < LANES; k++) {
-    if (lane == k) {
-      for (var r = 0u; r < ROWS; r++) {
-        q_sh[r * D4 + col] = acc[r];
-        if (col == 0u) { p_sh[r] = l[r]; }
-      }
-    }
-    workgroupBarrier();
-    if (lane == 0u) {
-      for (var r = 0u; r < ROWS; r++) {
-        acc[r] += q_sh[r * D4 + col];
-        l[r] += p_sh[r];
-      }
-    }
-    workgroupBarrier();
-  }
+  sum_lanes(lane, col, &acc, &l);
 
   if (lid < D4) {
     for (var r = 0u; r < w.rows; r++) {

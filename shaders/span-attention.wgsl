@@ -20,15 +20,14 @@
 // merge treats as weight 0. Output index of a row: (b * headsQ + h) * Lq + i.
 //
 // Prepended by the host: one of kv-f32.wgsl / kv-f16-packed.wgsl / kv-f16-native.wgsl, which
-// binds K and V at 2 and 3 and defines loadK4 / loadV4 (index in units of four elements).
+// binds K and V at 2 and 3 and defines loadK4 / loadV4 (index in units of four elements); appended:
+// row-tile.wgsl (the workgroup state and lane sum shared with paged-attention.wgsl).
 
 override HEAD_DIM: u32;           // D, a multiple of 4, at most 4 * WG
 override WG: u32 = 64;            // threads per workgroup = keys per chunk
 override ROWS: u32 = 8;           // query rows per workgroup, at most MAX_ROWS
 override D4: u32 = HEAD_DIM / 4u; // derived; the host never sets it
 override LANES: u32 = WG / D4;    // derived: threads sharing one vec4 column of the output in step 4
-const MAX_ROWS: u32 = 8u;
-const NEG_BIG: f32 = -3.0e38;     // finite "minus infinity" for running maxima (no NaN from inf - inf)
 
 struct Params {
   heads_q: u32,
@@ -66,10 +65,6 @@ struct Span {
 @group(0) @binding(6) var<storage, read_write> out_o: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> out_lse: array<f32>;
 
-var<workgroup> q_sh: array<vec4<f32>, ROWS * D4>;
-var<workgroup> p_sh: array<f32, ROWS * WG>;   // scores, then probabilities, [row][key]
-var<workgroup> m_sh: array<f32, ROWS>;        // running max per row
-var<workgroup> alpha_sh: array<f32, ROWS>;    // this chunk's rescale of the old accumulators
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -172,23 +167,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     }
   }
 
-  // Sum the lanes into lane 0, one lane at a time through q_sh (Q is no longer needed) and p_sh.
-  for (var k = 1u; k < LANES; k++) {
-    if (lane == k) {
-      for (var r = 0u; r < ROWS; r++) {
-        q_sh[r * D4 + col] = acc[r];
-        if (col == 0u) { p_sh[r] = l[r]; }
-      }
-    }
-    workgroupBarrier();
-    if (lane == 0u) {
-      for (var r = 0u; r < ROWS; r++) {
-        acc[r] += q_sh[r * D4 + col];
-        l[r] += p_sh[r];
-      }
-    }
-    workgroupBarrier();
-  }
+  sum_lanes(lane, col, &acc, &l);
 
   if (lid < D4) {
     for (var r = 0u; r < rows; r++) {

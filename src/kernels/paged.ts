@@ -3,6 +3,7 @@ import kv8F16Packed from '../../shaders/kv8-f16-packed.wgsl?raw';
 import kv8F32 from '../../shaders/kv8-f32.wgsl?raw';
 import pagedAttentionWgsl from '../../shaders/paged-attention.wgsl?raw';
 import pagedBindingsWgsl from '../../shaders/paged-bindings.wgsl?raw';
+import rowTileWgsl from '../../shaders/row-tile.wgsl?raw';
 import { bindBuffers } from '../gpu/bind-group';
 import { checkBufferPlan, createOutputBuffer, uploadStorage, uploadUniform } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/context';
@@ -290,7 +291,7 @@ export function preparePaged(
       ? {
           module: gpu.shader(
             `paged-attention/${format}`,
-            kvShaderSource(format) + pagedBindingsWgsl + pagedAttentionWgsl,
+            kvShaderSource(format) + pagedBindingsWgsl + pagedAttentionWgsl + rowTileWgsl,
           ),
           entryPoint: 'main',
           constants: { HEAD_DIM: D, WG: PAGED_WG, ROWS: plan.rowsPerTile, BLOCK_SIZE: plan.blockSize },

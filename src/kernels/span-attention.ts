@@ -1,3 +1,4 @@
+import rowTileWgsl from '../../shaders/row-tile.wgsl?raw';
 import spanAttentionWgsl from '../../shaders/span-attention.wgsl?raw';
 import { bindBuffers } from '../gpu/bind-group';
 import { uploadStorage, uploadUniform } from '../gpu/buffers';
@@ -123,7 +124,7 @@ export function createSpanAttention(
     label: key,
     layout: 'auto',
     compute: {
-      module: gpu.shader(`span-attention/${format}`, kvShaderSource(format) + spanAttentionWgsl),
+      module: gpu.shader(`span-attention/${format}`, kvShaderSource(format) + spanAttentionWgsl + rowTileWgsl),
       entryPoint: 'main',
       constants: { HEAD_DIM: D, WG: SPAN_ATTENTION_WG, ROWS: tiles.rowsPerTile },
     },
