@@ -74,33 +74,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     }
     workgroupBarrier();
 
-    // 2. Chunk max and rescale factor per row, over the keys the row may see.
-    if (lid < w.rows) {
-      let i = (w.first_row + lid) % lq;
-      var visible = n;
-      if (params.causal != 0u) {
-        let qpos = w.seq.seq_len - lq + i;  // keys at positions <= qpos
-        visible = select(0u, min(n, qpos + 1u - c), qpos + 1u > c);
-      }
-      var mx = NEG_BIG;
-      for (var j = 0u; j < visible; j++) { mx = max(mx, p_sh[lid * WG + j]); }
-      let m_old = m_sh[lid];
-      let m_new = max(m_old, mx);
-      m_sh[lid] = m_new;
-      alpha_sh[lid] = exp(m_old - m_new);
-    }
-    workgroupBarrier();
-
-    // 3. Probabilities (0 for masked keys, tokens past the end, and rows past the tile).
-    if (lid < n) {
-      for (var r = 0u; r < ROWS; r++) {
-        var ok = r < w.rows;
-        if (params.causal != 0u) { ok = ok && pos <= w.seq.seq_len - lq + (w.first_row + r) % lq; }
-        let s = p_sh[r * WG + lid];
-        p_sh[r * WG + lid] = select(0.0, exp(s - m_sh[r]), ok);
-      }
-    }
-    workgroupBarrier();
+    // 2, 3. Chunk max and rescale per row, then probabilities (row-tile.wgsl).
+    softmax_chunk(lid, n, c, w.seq.seq_len - lq, w.first_row, w.rows);
 
     // 4. Weighted sum of V rows: thread (lane, col) takes vec4 `col` of tokens lane, lane + LANES, ...
     if (lane < LANES) {

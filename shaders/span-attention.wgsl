@@ -120,32 +120,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       }
       workgroupBarrier();
 
-      // 2. Chunk max and rescale factor per row, over the keys the row may see.
-      if (lid < rows) {
-        var seen = n;
-        if (params.causal != 0u) {
-          let qpos = qpos0 + (first_row + lid) % lq;  // keys at positions <= qpos
-          seen = select(0u, min(n, qpos + 1u - pos0), qpos + 1u > pos0);
-        }
-        var mx = NEG_BIG;
-        for (var j = 0u; j < seen; j++) { mx = max(mx, p_sh[lid * WG + j]); }
-        let m_old = m_sh[lid];
-        let m_new = max(m_old, mx);
-        m_sh[lid] = m_new;
-        alpha_sh[lid] = exp(m_old - m_new);
-      }
-      workgroupBarrier();
-
-      // 3. Probabilities (exactly 0 for masked keys and rows past the tile).
-      if (lid < n) {
-        for (var r = 0u; r < ROWS; r++) {
-          var ok = r < rows;
-          if (params.causal != 0u) { ok = ok && pos0 + lid <= qpos0 + (first_row + r) % lq; }
-          let s = p_sh[r * WG + lid];
-          p_sh[r * WG + lid] = select(0.0, exp(s - m_sh[r]), ok);
-        }
-      }
-      workgroupBarrier();
+      // 2, 3. Chunk max and rescale per row, then probabilities (row-tile.wgsl).
+      softmax_chunk(lid, n, pos0, qpos0, first_row, rows);
 
       // 4. Weighted sum of V rows: thread (lane, col) takes vec4 `col` of keys lane, lane + LANES, ...
       if (lane < LANES) {
