@@ -1,6 +1,9 @@
 import kvF16Native from '../../shaders/kv-f16-native.wgsl?raw';
 import kvF16Packed from '../../shaders/kv-f16-packed.wgsl?raw';
 import kvF32 from '../../shaders/kv-f32.wgsl?raw';
+import kv8F16Native from '../../shaders/kv8-f16-native.wgsl?raw';
+import kv8F16Packed from '../../shaders/kv8-f16-packed.wgsl?raw';
+import kv8F32 from '../../shaders/kv8-f32.wgsl?raw';
 import type { GpuContext } from '../gpu/context';
 import { toF16Bits } from '../problem/f16';
 import type { KvDtype } from '../problem/problem';
@@ -29,6 +32,21 @@ export function kvShaderSource(f: KvFormat): string {
       return kvF16Packed;
     case 'f16-native':
       return kvF16Native;
+  }
+}
+
+/**
+ * WGSL that declares K/V bindings 2 and 3 for loads of 8 elements at a time (`KvWord`, lo8 / hi8;
+ * 16 bytes for f16), for the paged decode kernel; like kvShaderSource it must come first.
+ */
+export function kv8ShaderSource(f: KvFormat): string {
+  switch (f) {
+    case 'f32':
+      return kv8F32;
+    case 'f16-packed':
+      return kv8F16Packed;
+    case 'f16-native':
+      return kv8F16Native;
   }
 }
 

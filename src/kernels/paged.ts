@@ -1,6 +1,3 @@
-import kv8F16Native from '../../shaders/kv8-f16-native.wgsl?raw';
-import kv8F16Packed from '../../shaders/kv8-f16-packed.wgsl?raw';
-import kv8F32 from '../../shaders/kv8-f32.wgsl?raw';
 import pagedAttentionWgsl from '../../shaders/paged-attention.wgsl?raw';
 import pagedBindingsWgsl from '../../shaders/paged-bindings.wgsl?raw';
 import rowTileWgsl from '../../shaders/row-tile.wgsl?raw';
@@ -19,7 +16,7 @@ import {
 } from '../problem/problem';
 import { attentionFlops, perSequenceKvBytes, queryOutputBytes } from './cost';
 import type { BufferRequest, KernelCost, KernelDescriptor, KernelOptions, PreparedKernel } from './kernel';
-import { encodeKv, type KvFormat, kvFormatBytes, kvFormatFor, kvShaderSource } from './kv-format';
+import { encodeKv, type KvFormat, kv8ShaderSource, kvFormatBytes, kvFormatFor, kvShaderSource } from './kv-format';
 import { createLseMerge, type LseMerge, lseMergeTableBytes, type RowParts } from './lse-merge';
 import {
   type PagedDecodeShape,
@@ -72,8 +69,6 @@ const DECODE_WG = 32;
 const DECODE_MAX_ROW_WORDS = 8;
 const DECODE_MAX_ROW_TOKENS = 16;
 const DECODE_MAX_UNROLL = 4;
-
-const kv8Source = (f: KvFormat): string => (f === 'f32' ? kv8F32 : f === 'f16-native' ? kv8F16Native : kv8F16Packed);
 
 /**
  * Shape of the decode kernel (paged-decode-wgsl.ts: teams of lanes per token, subgroup shuffles),
@@ -300,7 +295,7 @@ export function preparePaged(
           // `enable subgroups;` must precede every declaration, so it comes before the K/V snippet.
           module: gpu.shader(
             `paged-decode/${format}/D${D}/L${sg.lanes}/W${sg.wg}/R${sg.rows}/BS${sg.blockSize}/U${sg.unroll}`,
-            `enable subgroups;\n${kv8Source(format)}${pagedBindingsWgsl}${pagedDecodeWgsl(sg)}`,
+            `enable subgroups;\n${kv8ShaderSource(format)}${pagedBindingsWgsl}${pagedDecodeWgsl(sg)}`,
           ),
           entryPoint: 'main',
         };
