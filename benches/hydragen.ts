@@ -69,4 +69,43 @@ export const decodeAnchorsSuite: BenchSuite = {
     })),
 };
 
-export const hydragenSuites: readonly BenchSuite[] = [hydragenBatchSuite, hydragenPrefixSuite, decodeAnchorsSuite];
+/**
+ * Checks `auto` where its cost model decides differently: f16 decode, D 128, suffix 256, with
+ * GQA 4:1 (paged predicted faster), MHA (Hydragen predicted faster: one FLOP per byte paged would
+ * read), a small MHA batch near the break-even, and MQA (paged reads little). `auto` should stay
+ * close to the faster of paged and Hydragen on every config.
+ */
+export const autoChoiceSuite: BenchSuite = {
+  name: 'auto-choice',
+  description: 'auto vs paged vs hydragen where the cost model flips: GQA 32:8, MHA 32:32, MQA 32:1; f16, D 128',
+  axis: { name: 'config', log: false },
+  configs: () =>
+    (
+      [
+        ['GQA 32:8', 8, 128, 4096],
+        ['MHA 32:32', 32, 128, 4096],
+        ['MHA 32:32', 32, 16, 1024],
+        ['MQA 32:1', 1, 128, 4096],
+      ] as const
+    ).map(([name, headsKV, batch, prefixLength], i) => ({
+      axisValue: i + 1,
+      label: `${name} B=${batch} P=${prefixLength}`,
+      input: sharedPrefixProblem({
+        batch,
+        prefixLength,
+        suffixLength: SUFFIX,
+        headsQ: 32,
+        headsKV,
+        headDim: 128,
+        kvDtype: 'f16',
+      }),
+      variants: [{ kernel: 'paged' }, { kernel: 'hydragen' }, { kernel: 'auto' }],
+    })),
+};
+
+export const hydragenSuites: readonly BenchSuite[] = [
+  hydragenBatchSuite,
+  hydragenPrefixSuite,
+  decodeAnchorsSuite,
+  autoChoiceSuite,
+];

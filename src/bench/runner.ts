@@ -2,7 +2,7 @@ import type { BenchConfig, BenchSuite, BenchVariant } from '../../benches/suite'
 import type { GpuContext } from '../gpu/context';
 import { GpuError } from '../gpu/errors';
 import { prepareKernel, runPrepared } from '../gpu/run-kernel';
-import { createTimer, type GpuTimer } from '../gpu/timer';
+import { createTimer, type GpuTimer, MAX_TIMED_PASSES } from '../gpu/timer';
 import type { PassOpener, PreparedKernel } from '../kernels/kernel';
 import { getKernel } from '../kernels/registry';
 import { generateProblemData } from '../problem/generate';
@@ -217,7 +217,14 @@ function finish(hooks: BenchHooks, e: BenchEntry): BenchEntry {
   return e;
 }
 
-/** Warm up by time, choose repetitions per sample, then time until minRuns and the budget are met. */
+/** Milliseconds of GPU work one timed submission aims for: long enough that the GPU stays busy, short enough to stay responsive. */
+const BATCH_MS = 50;
+
+/**
+ * Warm up by time, choose repetitions per sample, then time until minRuns and the budget are met.
+ * Samples are submitted in batches of back-to-back runs (each timed on its own), so the GPU does not
+ * idle between samples while the CPU reads results back.
+ */
 async function timeKernel(
   timer: GpuTimer,
   prepared: PreparedKernel,
@@ -235,19 +242,29 @@ async function timeKernel(
     for (let r = 0; r < reps; r++) prepared.encode(encoder, counting);
     passesPerRep = passes / reps;
   };
+  /** Runs of `msEach` that fill one batch, within the pass limit and `left`. */
+  const batchOf = (msEach: number, passesEach: number, left: number) =>
+    Math.max(
+      1,
+      Math.min(
+        left,
+        Math.floor(MAX_TIMED_PASSES / Math.max(1, passesEach)),
+        Math.ceil(BATCH_MS / Math.max(msEach, 1e-3)),
+      ),
+    );
 
   const warmStart = performance.now();
   let single = Number.POSITIVE_INFINITY;
   let warmRuns = 0;
   while (warmRuns < 2 || performance.now() - warmStart < settings.warmupMs) {
     if (hooks.signal?.aborted) throw new BenchCancelled();
-    const t = await timer.time(record(1));
-    single = Math.min(single, t);
-    warmRuns++;
+    const count = warmRuns === 0 ? 1 : batchOf(single, passesPerRep, Number.POSITIVE_INFINITY);
+    for (const t of await timer.timeSamples(record(1), count)) single = Math.min(single, t);
+    warmRuns += count;
     progress(warmRuns, 0, 'warmup');
   }
   const warmupMs = performance.now() - warmStart;
-  const maxReps = Math.max(1, Math.floor(2000 / Math.max(1, passesPerRep)));
+  const maxReps = Math.max(1, Math.floor(MAX_TIMED_PASSES / Math.max(1, passesPerRep)));
   const reps = Math.min(maxReps, Math.max(1, Math.ceil(settings.minSampleMs / Math.max(single, 1e-4))));
 
   const samples: number[] = [];
@@ -257,7 +274,8 @@ async function timeKernel(
     (samples.length < settings.maxRuns && performance.now() - start < settings.budgetMs)
   ) {
     if (hooks.signal?.aborted) throw new BenchCancelled();
-    samples.push((await timer.time(record(reps))) / reps);
+    const count = batchOf(single * reps, passesPerRep * reps, settings.maxRuns - samples.length);
+    for (const t of await timer.timeSamples(record(reps), count)) samples.push(t / reps);
     progress(samples.length, settings.minRuns, 'timing');
   }
   return { ...summarize(samples), repsPerRun: reps, warmupMs };
