@@ -64,7 +64,10 @@ export const decodeAnchorsSuite: BenchSuite = {
       variants: [
         { kernel: 'paged' },
         { kernel: 'paged', options: { subgroups: false }, label: 'paged (portable)' },
-        ...variants.slice(1),
+        ...variants.slice(1, 3),
+        // Fixed chunks of the shared prefix: more, smaller work items than the automatic split at large B.
+        { kernel: 'hydragen', options: { splitK: true, partitionSize: 2048 }, label: 'hydragen (split-K 2048)' },
+        ...variants.slice(3),
       ],
     })),
 };

@@ -1,5 +1,6 @@
 import type { ProblemSpec } from '../problem/problem';
 import { perSegmentKvBytes, perSequenceKvBytes } from './cost';
+import { AUTO_MIN_CHUNK, AUTO_TARGET_ITEMS } from './hydragen';
 import type { KernelOptions } from './kernel';
 
 /**
@@ -14,23 +15,61 @@ import type { KernelOptions } from './kernel';
  *   - some segment of at least MIN_SHARED_TOKENS tokens shared by at least MIN_SHARERS sequences,
  *     and sharing saves at least MIN_SAVED_FRACTION of the K/V reads (else the merge and the
  *     unique-suffix pass cost more than they save);
- *   - and the estimated time of that segment's shared pass, at SHARED_FLOPS_PER_S, is under
- *     paged's time to read it per sequence at PAGED_BYTES_PER_S.
- * The rates are the ones measured in benches/results/ (H100 and H200 under Dawn, f16, D 128): the
- * paged decode kernel reads 2.7 TB/s from DRAM and about 3.5 TB/s where shared blocks hit L2; the
- * tensor-core Hydragen kernel does about 6 TFLOP/s. With GQA 4:1 decode that makes Hydragen about
- * 2x slower than paged, so `auto` picks paged there; with MHA (1 query head per KV head) Hydragen
- * needs only 1 FLOP a byte and wins. `npm run bench -- --suite decode-anchors` times `auto` beside
- * the manual choices so the rule can be checked on any GPU.
+ *   - and the estimated time of that segment's shared pass is under paged's time to read it per
+ *     sequence, at the rates of the kernels that would run (RATES: which Hydragen kernel, tensor
+ *     cores or portable, and which paged kernel, the subgroup decode kernel or portable). The
+ *     shared pass reaches its rate only with enough work items and full row tiles: its rate is
+ *     scaled by sqrt(items / AUTO_TARGET_ITEMS) (at most 1) and sqrt(used rows / tile rows), a fit
+ *     to the H100's hydragen-batch, hydragen-prefix, decode-anchors and auto-choice runs (e.g. MHA
+ *     with 16 sequences: 32 work items of 16 rows in 64-row tiles ran at 0.65 TFLOP/s).
+ * The rates are the ones measured on the H100 under Dawn (f16, D 128, benches/results/h100-*):
+ * with tensor cores and the decode kernel, GQA 4:1 decode comes out even (paged is chosen; the
+ * measured times were within 5% either way), MHA goes to Hydragen and MQA to paged; with the
+ * portable kernels of both, GQA 4:1 goes to Hydragen, which also measured faster there.
+ * `npm run bench -- --suite auto-choice` times `auto` beside the manual choices on any GPU.
  */
 
 export const MIN_SHARERS = 4;
 export const MIN_SHARED_TOKENS = 256;
 export const MIN_SAVED_FRACTION = 0.5;
-/** Measured byte rate of the paged decode kernel (B/s), see the header. */
-export const PAGED_BYTES_PER_S = 3.3e12;
-/** Measured FLOP rate of Hydragen's shared kernel on tensor cores (FLOP/s), see the header. */
-export const SHARED_FLOPS_PER_S = 6e12;
+
+/** Which kernels would run: Hydragen's shared kernel on tensor cores or not, paged's decode kernel or not. */
+export interface KernelPaths {
+  readonly hydragenTensorCores: boolean;
+  readonly pagedSubgroups: boolean;
+}
+
+/** The fast path of both (what a GPU with subgroups and subgroup matrices runs). */
+export const FAST_PATHS: KernelPaths = { hydragenTensorCores: true, pagedSubgroups: true };
+
+/** Measured rates (H100, Dawn, f16, D 128; see the header): Hydragen's shared pass in FLOP/s, paged's reads in B/s. */
+/** Query rows of one Hydragen shared-kernel work item (64 on both kernels' first tile shape). */
+const HYDRAGEN_TILE_ROWS = 64;
+
+/** Fraction of its rate Hydragen's shared pass reaches on `rows` rows per KV head of a `length`-token segment. */
+export function sharedPassEfficiency(spec: ProblemSpec, rows: number, length: number): number {
+  const tiles = Math.ceil(rows / HYDRAGEN_TILE_ROWS);
+  const unsplit = tiles * spec.headsKV;
+  // The automatic split of hydragen.ts: more chunks while the list is short, chunks of >= AUTO_MIN_CHUNK keys.
+  const split =
+    unsplit >= AUTO_TARGET_ITEMS
+      ? 1
+      : Math.max(1, Math.min(Math.ceil(AUTO_TARGET_ITEMS / unsplit), Math.floor(length / AUTO_MIN_CHUNK)));
+  const items = unsplit * split;
+  const fill = rows / (tiles * HYDRAGEN_TILE_ROWS);
+  return Math.min(1, Math.sqrt(items / AUTO_TARGET_ITEMS)) * Math.sqrt(fill);
+}
+
+export const RATES = {
+  /** decode-anchors: 12.0-15.4 TFLOP/s. */
+  hydragenTensorCores: 14e12,
+  /** decode-anchors, hydragen (portable): 3.8-4.3 TFLOP/s. */
+  hydragenPortable: 4e12,
+  /** decode-anchors: 3.4-3.7 TB/s logical (shared blocks partly served by L2). */
+  pagedSubgroups: 3.5e12,
+  /** decode-anchors, paged (portable): 0.75-0.81 TB/s. */
+  pagedPortable: 0.78e12,
+} as const;
 
 export interface AutoChoice {
   readonly kernel: 'hydragen' | 'paged';
@@ -39,7 +78,11 @@ export interface AutoChoice {
   readonly reason: string;
 }
 
-export function chooseKernel(spec: ProblemSpec, options: KernelOptions = {}): AutoChoice {
+export function chooseKernel(
+  spec: ProblemSpec,
+  options: KernelOptions = {},
+  paths: KernelPaths = FAST_PATHS,
+): AutoChoice {
   const users = new Map<string, number>();
   for (const seq of spec.sequences) for (const id of seq) users.set(id, (users.get(id) ?? 0) + 1);
   let best: { id: string; length: number; sharers: number } | null = null;
@@ -58,13 +101,21 @@ export function chooseKernel(spec: ProblemSpec, options: KernelOptions = {}): Au
   const elementBytes = spec.kvDtype === 'f16' ? 2 : 4;
   const flops = 4 * best.sharers * spec.headsQ * spec.queriesPerSeq * best.length * spec.headDim;
   const bytes = best.sharers * spec.headsKV * best.length * spec.headDim * 2 * elementBytes;
-  const ratio = flops / SHARED_FLOPS_PER_S / (bytes / PAGED_BYTES_PER_S);
+  const flopRate = paths.hydragenTensorCores ? RATES.hydragenTensorCores : RATES.hydragenPortable;
+  const byteRate = paths.pagedSubgroups ? RATES.pagedSubgroups : RATES.pagedPortable;
+  const efficiency = sharedPassEfficiency(
+    spec,
+    best.sharers * (spec.headsQ / spec.headsKV) * spec.queriesPerSeq,
+    best.length,
+  );
+  const ratio = flops / (flopRate * efficiency) / (bytes / byteRate);
   const pays = ratio < 1;
+  const rates = `${flopRate / 1e12} TFLOP/s ${paths.hydragenTensorCores ? 'on tensor cores' : 'portable'} x ${efficiency.toFixed(2)} for its work shape vs ${byteRate / 1e12} TB/s ${paths.pagedSubgroups ? 'decode kernel' : 'portable'}`;
   if (best.sharers >= MIN_SHARERS && best.length >= MIN_SHARED_TOKENS && saved >= MIN_SAVED_FRACTION && pays) {
     return {
       kernel: 'hydragen',
       options,
-      reason: `${what}; its matrix product is estimated at ${ratio.toFixed(2)}x paged's time to read it per sequence: Hydragen`,
+      reason: `${what}; its matrix product is estimated at ${ratio.toFixed(2)}x paged's time to read it per sequence (${rates}): Hydragen`,
     };
   }
   const why =
@@ -74,6 +125,6 @@ export function chooseKernel(spec: ProblemSpec, options: KernelOptions = {}): Au
         ? `shorter than ${MIN_SHARED_TOKENS} tokens`
         : saved < MIN_SAVED_FRACTION
           ? `under ${Math.round(MIN_SAVED_FRACTION * 100)}% saved`
-          : `its matrix product (${(flops / 1e9).toFixed(1)} GFLOP) is estimated at ${ratio.toFixed(1)}x paged's time to read it per sequence (${SHARED_FLOPS_PER_S / 1e12} TFLOP/s vs ${PAGED_BYTES_PER_S / 1e12} TB/s)`;
+          : `its matrix product (${(flops / 1e9).toFixed(1)} GFLOP) is estimated at ${ratio.toFixed(1)}x paged's time to read it per sequence (${rates})`;
   return { kernel: 'paged', options, reason: `${what}, but ${why}: paged` };
 }

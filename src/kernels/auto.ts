@@ -1,6 +1,10 @@
-import { chooseKernel } from './auto-choice';
+import type { GpuContext } from '../gpu/context';
+import type { ProblemSpec } from '../problem/problem';
+import { type AutoChoice, chooseKernel, type KernelPaths } from './auto-choice';
 import { hydragenKernel } from './hydragen';
-import type { KernelDescriptor } from './kernel';
+import { matrixTilesFor } from './hydragen-shared';
+import type { KernelDescriptor, KernelOptions } from './kernel';
+import { kvFormatFor } from './kv-format';
 import { pagedKernel } from './paged';
 
 /**
@@ -9,27 +13,40 @@ import { pagedKernel } from './paged';
  */
 const byName = { hydragen: hydragenKernel, paged: pagedKernel } as const;
 
+/** Which Hydragen and paged kernels would run on this device with these options (their rates differ). */
+export function kernelPaths(spec: ProblemSpec, gpu: GpuContext, options: KernelOptions): KernelPaths {
+  return {
+    hydragenTensorCores:
+      options.subgroupMatrix !== false &&
+      typeof matrixTilesFor(spec.headDim, gpu, kvFormatFor(spec.kvDtype, gpu)) !== 'string',
+    pagedSubgroups: options.subgroups !== false && gpu.features.subgroups,
+  };
+}
+
+const choose = (spec: ProblemSpec, gpu: GpuContext, options: KernelOptions): AutoChoice =>
+  chooseKernel(spec, options, kernelPaths(spec, gpu, options));
+
 export const autoKernel: KernelDescriptor = {
   name: 'auto',
   title: 'Auto: Hydragen when a long prefix is shared by enough sequences, else paged',
 
   unsupported(spec, gpu, options) {
-    const c = chooseKernel(spec, options);
+    const c = choose(spec, gpu, options);
     return byName[c.kernel].unsupported(spec, gpu, c.options);
   },
 
   buffers(spec, gpu, options) {
-    const c = chooseKernel(spec, options);
+    const c = choose(spec, gpu, options);
     return byName[c.kernel].buffers(spec, gpu, c.options);
   },
 
   cost(spec, gpu, options) {
-    const c = chooseKernel(spec, options);
+    const c = choose(spec, gpu, options);
     return byName[c.kernel].cost(spec, gpu, c.options);
   },
 
   prepare(gpu, data, options) {
-    const c = chooseKernel(data.spec, options);
+    const c = choose(data.spec, gpu, options);
     const prepared = byName[c.kernel].prepare(gpu, data, c.options);
     return { ...prepared, variant: `auto → ${prepared.variant}; ${c.reason}` };
   },

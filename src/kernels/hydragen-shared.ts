@@ -1,11 +1,17 @@
 import hydragenSharedWgsl from '../../shaders/hydragen-shared.wgsl?raw';
-import hydragenSharedMmaWgsl from '../../shaders/hydragen-shared-mma.wgsl?raw';
 import hydragenWorkWgsl from '../../shaders/hydragen-work.wgsl?raw';
 import { bindBuffers } from '../gpu/bind-group';
 import { uploadStorage, uploadUniform } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/context';
 import { type ProblemSpec, sequenceLengths } from '../problem/problem';
 import { type HydragenPlan, sharedVisibleKeys } from './hydragen-plan';
+import {
+  hydragenSharedMmaWgsl,
+  MMA_ROWS,
+  MMA_SUBGROUP,
+  type MmaShape,
+  mmaWorkgroupBytes,
+} from './hydragen-shared-mma-wgsl';
 import { type KvFormat, kvShaderSource } from './kv-format';
 
 /**
@@ -16,7 +22,7 @@ import { type KvFormat, kvShaderSource } from './kv-format';
 
 /** Tile shape of the shared kernel. */
 export interface SharedTiles {
-  /** Tensor cores through subgroup matrices (hydragen-shared-mma.wgsl) instead of the portable kernel. */
+  /** Tensor cores through subgroup matrices (hydragen-shared-mma-wgsl.ts) instead of the portable kernel. */
   readonly matrix?: boolean;
   /** Query rows per workgroup. */
   readonly tileQ: number;
@@ -81,34 +87,50 @@ export function chooseSharedTiles(
   return `no shared-kernel tile shape fits: ${reasons[reasons.length - 1] ?? 'no candidates'}`;
 }
 
-/** Subgroup size the subgroup-matrix kernel is written for. */
-const MATRIX_SUBGROUP = 32;
+/**
+ * Shapes of the subgroup-matrix kernel, fastest first (H100, .scratch bisect timing: 4 subgroups
+ * with 64-key steps 0.55 ms, 1 subgroup with 32-key steps 0.67 ms, on the same work); the first
+ * that fits the device's workgroup memory is used.
+ */
+export const MMA_SHAPES: readonly Omit<MmaShape, 'headDim'>[] = [
+  { subgroups: 4, step: 64 },
+  { subgroups: 2, step: 64 },
+  { subgroups: 1, step: 64 },
+  { subgroups: 1, step: 32 },
+];
 
-/** Workgroup memory of the subgroup-matrix kernel (hydragen-shared-mma.wgsl): one subgroup, 16 rows. */
-export function matrixWorkgroupBytes(headDim: number): number {
-  return 16 * headDim * 2 + 16 * 32 * 4 + 16 * 32 * 2 + 16 * headDim * 4;
-}
+/** The subgroup-matrix kernel's shape of `tiles` (a `matrix` tile from matrixTilesFor). */
+export const mmaShapeOf = (headDim: number, tiles: SharedTiles): MmaShape => ({
+  headDim,
+  subgroups: tiles.wg / MMA_SUBGROUP,
+  step: tiles.tileK,
+});
 
 /**
  * Tiles for the subgroup-matrix (tensor-core) variant, or why it cannot run: it needs native f16
  * K/V, subgroups of exactly 32, an f16 16x16x16 configuration with f32 results, and D a multiple
- * of 16. A workgroup is one subgroup with 16 query rows.
+ * of 16. A workgroup is `subgroups` subgroups with 16 query rows each; tileK is its step.
  */
 export function matrixTilesFor(headDim: number, gpu: GpuContext, format: KvFormat): SharedTiles | string {
   if (!gpu.features.subgroupMatrix) return 'the adapter offers no subgroup matrices';
   if (format !== 'f16-native') return `subgroup matrices need native f16 K/V (K/V here: ${format})`;
   if (!gpu.features.subgroups) return 'the adapter offers no subgroups';
-  if (gpu.subgroupMinSize !== MATRIX_SUBGROUP || gpu.subgroupMaxSize !== MATRIX_SUBGROUP)
-    return `the subgroup-matrix kernel needs subgroups of ${MATRIX_SUBGROUP} (adapter: ${gpu.subgroupMinSize}-${gpu.subgroupMaxSize})`;
+  if (gpu.subgroupMinSize !== MMA_SUBGROUP || gpu.subgroupMaxSize !== MMA_SUBGROUP)
+    return `the subgroup-matrix kernel needs subgroups of ${MMA_SUBGROUP} (adapter: ${gpu.subgroupMinSize}-${gpu.subgroupMaxSize})`;
   const ok = gpu.subgroupMatrixConfigs.some(
     (c) => c.componentType === 'f16' && c.resultComponentType === 'f32' && c.M === 16 && c.N === 16 && c.K === 16,
   );
   if (!ok) return 'no f16 16x16x16 subgroup-matrix configuration with f32 results';
   if (headDim % 16 !== 0) return `head dim ${headDim} is not a multiple of 16`;
-  const bytes = matrixWorkgroupBytes(headDim);
-  if (bytes > gpu.limits.maxComputeWorkgroupStorageSize)
-    return `the subgroup-matrix kernel at head dim ${headDim} needs ${bytes} bytes of workgroup memory; maxComputeWorkgroupStorageSize is ${gpu.limits.maxComputeWorkgroupStorageSize}`;
-  return { matrix: true, tileQ: 16, tileK: 32, wg: MATRIX_SUBGROUP };
+  let smallest = Number.POSITIVE_INFINITY;
+  for (const s of MMA_SHAPES) {
+    const bytes = mmaWorkgroupBytes({ headDim, ...s });
+    smallest = Math.min(smallest, bytes);
+    const wg = s.subgroups * MMA_SUBGROUP;
+    if (bytes <= gpu.limits.maxComputeWorkgroupStorageSize && wg <= gpu.limits.maxComputeInvocationsPerWorkgroup)
+      return { matrix: true, tileQ: s.subgroups * MMA_ROWS, tileK: s.step, wg };
+  }
+  return `the subgroup-matrix kernel at head dim ${headDim} needs at least ${smallest} bytes of workgroup memory; maxComputeWorkgroupStorageSize is ${gpu.limits.maxComputeWorkgroupStorageSize}`;
 }
 
 const ITEM_WORDS = 9;
@@ -255,10 +277,7 @@ export function createHydragenShared(
   const compute: GPUProgrammableStage = tiles.matrix
     ? {
         // Consts, not overrides: subgroup-matrix loads and stores need workgroup arrays of const size.
-        module: gpu.shader(
-          `hydragen-shared-mma/D${D}`,
-          `${hydragenSharedMmaWgsl}\n${hydragenWorkWgsl}\nconst HEAD_DIM: u32 = ${D}u;\n`,
-        ),
+        module: gpu.shader(key, `${hydragenSharedMmaWgsl(mmaShapeOf(D, tiles))}\n${hydragenWorkWgsl}`),
         entryPoint: 'main',
       }
     : {

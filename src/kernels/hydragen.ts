@@ -41,9 +41,9 @@ import { createSpanAttention, type KvSpan, spanAttentionProblem, spanTableBytes 
  */
 
 /** Shared segments longer than this are split so few, long segments still fill the GPU (auto split-K). */
-const AUTO_MIN_CHUNK = 1024;
+export const AUTO_MIN_CHUNK = 1024;
 /** Work items the auto split aims for: enough to fill a large GPU. */
-const AUTO_TARGET_ITEMS = 512;
+export const AUTO_TARGET_ITEMS = 512;
 /** Keys per chunk when split-K is forced on without a partition size. */
 const DEFAULT_PARTITION = 1024;
 
@@ -60,8 +60,12 @@ function chunkKeysFor(spec: ProblemSpec, tiles: SharedTiles, options: KernelOpti
   return options.partitionSize ?? Math.ceil(longest / split);
 }
 
-/** Element offset of every used segment in the pool, and the pool's size in elements. */
-function segmentPool(spec: ProblemSpec): { base: Map<string, number>; elements: number } {
+/**
+ * Element offset of every used segment in the pool, and the pool's size in elements. The
+ * subgroup-matrix kernel reads whole steps of `tiles.tileK` keys, up to tileK - 1 past a chunk's
+ * last key (probability 0); the pool ends with that many zero rows so those reads stay inside it.
+ */
+function segmentPool(spec: ProblemSpec, tiles: SharedTiles): { base: Map<string, number>; elements: number } {
   const used = new Set(spec.sequences.flat());
   const base = new Map<string, number>();
   let at = 0;
@@ -70,7 +74,8 @@ function segmentPool(spec: ProblemSpec): { base: Map<string, number>; elements: 
     base.set(s.id, at);
     at += spec.headsKV * s.length * spec.headDim;
   }
-  return { base, elements: at };
+  const pad = tiles.matrix ? tiles.tileK * spec.headDim : 0;
+  return { base, elements: at + pad };
 }
 
 function packPool(data: ProblemData, base: ReadonlyMap<string, number>, elements: number, format: KvFormat) {
@@ -107,7 +112,7 @@ interface Layout {
 
 function layoutFor(spec: ProblemSpec, gpu: GpuContext, options: KernelOptions, tiles: SharedTiles): Layout {
   const plan = planHydragen(spec, { chunkKeys: chunkKeysFor(spec, tiles, options) });
-  return { format: kvFormatFor(spec.kvDtype, gpu), tiles, plan, pool: segmentPool(spec) };
+  return { format: kvFormatFor(spec.kvDtype, gpu), tiles, plan, pool: segmentPool(spec, tiles) };
 }
 
 function costOf(spec: ProblemSpec, l: Layout): KernelCost {

@@ -21,12 +21,14 @@ describe('auto kernel: delegates to the chosen kernel and says which', () => {
   }
 
   it('chooses Hydragen for a long prefix shared by many sequences', async () => {
+    // MHA, so the shared pass needs one FLOP per byte paged would read, and enough rows (64 a KV
+    // head) and chunks (8192 keys) to fill the GPU the cost model assumes.
     const input = sharedPrefixProblem({
-      batch: 8,
-      prefixLength: 400,
+      batch: 64,
+      prefixLength: 8192,
       suffixLength: 3,
-      headsQ: 4,
-      headsKV: 2,
+      headsQ: 32,
+      headsKV: 32,
       headDim: 16,
     });
     const out = (await expectMatchesReference(gpu, autoKernel, input)) as KernelOutput;

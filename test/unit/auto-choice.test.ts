@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseKernel, MIN_SHARED_TOKENS, MIN_SHARERS } from '../../src/kernels/auto-choice';
+
 import { noSharingProblem, sharedPrefixProblem, unevenTreeProblem } from '../../src/problem/builders';
 import { resolveProblem } from '../../src/problem/validate';
 
@@ -12,18 +13,41 @@ describe('automatic kernel choice', () => {
     expect(c.reason).toMatch(/no segment is shared/);
   });
 
-  it('the issue 6 anchors (GQA 4:1 decode): paged, because the matrix product costs more than the reads it saves', () => {
+  it('the issue 6 anchors (GQA 4:1 decode) on the fast kernels: paged, because the matrix product costs as much as the reads it saves', () => {
     for (const [batch, prefixLength] of [
       [32, 16384],
-      [512, 4096],
+      [128, 4096],
     ]) {
       const input = sharedPrefixProblem({ batch, prefixLength, suffixLength: 256, ...heads, kvDtype: 'f16' });
       const c = chooseKernel(resolveProblem(input));
       expect(c.kernel).toBe('paged');
       expect(c.reason).toMatch(
-        /shared by \d+ sequences; sharing saves \d+% of K\/V reads, but its matrix product .* is estimated at 2\.\dx paged's time/,
+        /shared by \d+ sequences; sharing saves \d+% of K\/V reads, but its matrix product .* is estimated at 1\.4x paged's time .*\(14 TFLOP\/s on tensor cores x 0\.71 for its work shape vs 3\.5 TB\/s decode kernel\)/,
       );
     }
+  });
+
+  it('the same anchors on the portable kernels (no subgroups, no subgroup matrices): Hydragen', () => {
+    const input = sharedPrefixProblem({ batch: 128, prefixLength: 16384, suffixLength: 256, ...heads, kvDtype: 'f16' });
+    const portable = { hydragenTensorCores: false, pagedSubgroups: false };
+    const c = chooseKernel(resolveProblem(input), {}, portable);
+    expect(c.kernel).toBe('hydragen');
+    expect(c.reason).toMatch(
+      /estimated at 0\.78x .*\(4 TFLOP\/s portable x 1\.00 for its work shape vs 0\.78 TB\/s portable\): Hydragen/,
+    );
+    // Portable Hydragen against the decode kernel: paged.
+    const mixed = chooseKernel(resolveProblem(input), {}, { hydragenTensorCores: false, pagedSubgroups: true });
+    expect(mixed.kernel).toBe('paged');
+  });
+
+  it('MQA (32 query heads on one KV head): paged, the reads are tiny next to the product', () => {
+    const mqa = { headsQ: 32, headsKV: 1, headDim: 128 };
+    const c = chooseKernel(
+      resolveProblem(sharedPrefixProblem({ batch: 128, prefixLength: 4096, suffixLength: 256, ...mqa })),
+    );
+    expect(c.kernel).toBe('paged');
+    // f32 K/V: 32 x 3.5 / 14 / 2 bytes an element, over the shape's efficiency 0.71.
+    expect(c.reason).toMatch(/estimated at 5\.7x paged's time/);
   });
 
   it('MHA (one query head per KV head) with a long shared prefix: Hydragen, with the estimate stated', () => {
@@ -33,8 +57,24 @@ describe('automatic kernel choice', () => {
     );
     expect(c.kernel).toBe('hydragen');
     expect(c.reason).toMatch(
-      /sharing saves \d+% of K\/V reads; its matrix product is estimated at 0\.\d+x paged's time to read it per sequence: Hydragen/,
+      /sharing saves \d+% of K\/V reads; its matrix product is estimated at 0\.\d+x paged's time to read it per sequence \(14 TFLOP\/s on tensor cores x 0\.\d+ for its work shape vs 3\.5 TB\/s decode kernel\): Hydragen/,
     );
+  });
+
+  it('MHA with few sequences: paged, because 16 rows in 64-row tiles over 32 work items leave the shared pass mostly idle', () => {
+    const mha = { headsQ: 32, headsKV: 32, headDim: 128 };
+    const c = chooseKernel(
+      resolveProblem(sharedPrefixProblem({ batch: 16, prefixLength: 1024, suffixLength: 256, ...mha, kvDtype: 'f16' })),
+    );
+    expect(c.kernel).toBe('paged');
+    expect(c.reason).toMatch(/estimated at 2\.0x paged's time .* x 0\.13 for its work shape/);
+    // The same heads with 128 sequences fill the tiles and the GPU: Hydragen.
+    const big = chooseKernel(
+      resolveProblem(
+        sharedPrefixProblem({ batch: 128, prefixLength: 4096, suffixLength: 256, ...mha, kvDtype: 'f16' }),
+      ),
+    );
+    expect(big.kernel).toBe('hydragen');
   });
 
   it('too few sharers, too short a prefix, or too little saved: paged, naming the reason', () => {
@@ -68,8 +108,9 @@ describe('automatic kernel choice', () => {
       }),
     );
     const c = chooseKernel(spec);
-    expect(c.kernel).toBe('hydragen');
     expect(c.reason).toMatch(/segment "L0n0" \(2000 tokens\) is shared by 6 sequences/);
+    // 6 sequences x 1 head give 6 rows per KV head: far too little work for the shared pass.
+    expect(c.kernel).toBe('paged');
   });
 
   it('passes the caller’s options through', () => {
