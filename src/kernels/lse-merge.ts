@@ -9,7 +9,8 @@ import type { GpuContext } from '../gpu/context';
  * for checks is src/reference/lse-merge.ts.
  */
 
-export const LSE_MERGE_WG = 64;
+/** Threads of a merge workgroup (a power of two): WG / (D / 4) slices read a row's partials in parallel. */
+export const LSE_MERGE_WG = 128;
 
 /** Which partials make each output row: rowParts[r] lists indices into the partial buffers. */
 export type RowParts = readonly (readonly number[])[];

@@ -7,10 +7,10 @@ import { createPrng } from '../../src/problem/prng';
 import { mergePartials } from '../../src/reference/lse-merge';
 import { testGpu } from '../setup/gpu-entry';
 
-const D = 80;
+const D80 = 80;
 
 /** Merge partials on the GPU; partial p has values from the PRNG and lse given. */
-async function gpuMerge(gpu: GpuContext, lses: number[], rowParts: RowParts) {
+async function gpuMerge(gpu: GpuContext, lses: number[], rowParts: RowParts, D = D80) {
   const prng = createPrng(7);
   const partO = new Float32Array(lses.length * D).map(() => prng.uniform(-2, 2));
   const partLse = new Float32Array(lses);
@@ -45,6 +45,7 @@ async function gpuMerge(gpu: GpuContext, lses: number[], rowParts: RowParts) {
 function expectRowsClose(
   out: { o: Float32Array; lse: Float32Array },
   expected: { o: Float64Array; lse: number }[],
+  D = D80,
 ): void {
   const bad: string[] = [];
   expected.forEach((e, r) => {
@@ -93,8 +94,28 @@ describe('LSE merge kernel vs the f64 merge', () => {
     expectRowsClose(out, expected);
     expect(out.lse[1]).toBe(inf);
     expect(out.lse[4]).toBe(inf);
-    expect(Array.from(out.o.subarray(4 * D, 5 * D)).every((x) => x === 0)).toBe(true);
+    expect(Array.from(out.o.subarray(4 * D80, 5 * D80)).every((x) => x === 0)).toBe(true);
   });
+
+  // A workgroup's slices (WG / (D / 4) of them) share a row's partials; rows with more partials
+  // than threads, empty ones among them, and head dims giving 1 to 128 slices.
+  for (const D of [4, 16, 80, 128, 256, 512]) {
+    it(`many partials a row (up to 300, some empty), D ${D}`, async () => {
+      const inf = Number.NEGATIVE_INFINITY;
+      const n = 400;
+      const lses = Array.from({ length: n }, (_, i) => (i % 11 === 3 ? inf : ((i * 37) % 23) - 11));
+      const rowParts = [
+        Array.from({ length: 300 }, (_, j) => (j * 7) % n),
+        Array.from({ length: 33 }, (_, j) => 100 + j),
+        [3, 14],
+        Array.from({ length: 129 }, (_, j) => n - 1 - j),
+        [5],
+      ];
+      const { out, expected } = await gpuMerge(gpu, lses, rowParts, D);
+      expectRowsClose(out, expected, D);
+      expect(out.lse[2]).toBe(inf);
+    });
+  }
 
   it('more rows than one grid dimension holds (2-D grid)', async () => {
     const n = 70_000;
