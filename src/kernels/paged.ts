@@ -47,7 +47,7 @@ import {
  * (lse-merge.ts). Without it, one partition spans the longest sequence and the kernel writes o and
  * lse directly, no merge pass. `splitK: 'auto'` (the default) turns it on when the longest sequence
  * spans more than one partition and either the grid without split-K is small
- * (< SPLIT_K_MIN_WORKGROUPS workgroups, too few to fill a large GPU) or the longest sequence is
+ * (< SPLIT_K_MIN_WORKGROUPS workgroups, too few to keep a large GPU's loads in flight) or the longest sequence is
  * over SPLIT_K_LONG tokens (as vLLM, which always splits past 8192 so that a few long sequences do
  * not serialize on a few workgroups).
  *
@@ -116,7 +116,13 @@ export function pagedSubgroupShape(
 export const PAGED_MAX_ROWS = 8;
 export const DEFAULT_BLOCK_SIZE = 16;
 export const DEFAULT_PARTITION_SIZE = 512;
-export const SPLIT_K_MIN_WORKGROUPS = 512;
+/**
+ * Below this many workgroups without split-K, auto split-K is on. From the H100 runs (decode
+ * kernel, 32-invocation workgroups, f16, GQA 4:1, suffix 256; benches/results/h100-*): grids of
+ * 4096 workgroups (B 512, P 4096) read 3.58 TB/s unsplit, grids of 1024 (B 128, P 4096) only
+ * 2.33 TB/s, too few warps a multiprocessor to hide the loads' latency.
+ */
+export const SPLIT_K_MIN_WORKGROUPS = 2048;
 export const SPLIT_K_LONG = 8192;
 
 export interface PagedPlan {

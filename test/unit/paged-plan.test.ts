@@ -12,15 +12,24 @@ describe('paged kernel plan', () => {
   });
 
   it("splitK 'auto': on for a small grid over sequences longer than a partition", () => {
-    // 32 x 8 = 256 workgroups without split-K: under 512.
+    // 32 x 8 = 256 workgroups without split-K: under SPLIT_K_MIN_WORKGROUPS (2048).
     const p = pagedPlan(spec(32, 4096), {});
     expect(p).toMatchObject({ splitK: true, partitionSize: 512, maxParts: 8, rowsPerTile: 4, rowTiles: 1 });
     expect(p.partials).toBe(32 * 32 * 8);
   });
 
   it("splitK 'auto': off for a large grid of medium sequences, on past 8192 tokens", () => {
-    expect(pagedPlan(spec(128, 4096), {}).splitK).toBe(false);
-    expect(pagedPlan(spec(128, 8193), {}).splitK).toBe(true);
+    // 512 x 8 = 4096 workgroups: enough without split-K.
+    expect(pagedPlan(spec(512, 4096), {}).splitK).toBe(false);
+    expect(pagedPlan(spec(512, 8193), {}).splitK).toBe(true);
+  });
+
+  it("splitK 'auto': on for 128 x 8 = 1024 workgroups (the H100 read 2.33 TB/s unsplit there) and for MQA's 128 x 4", () => {
+    expect(pagedPlan(spec(128, 4096), {}).splitK).toBe(true);
+    // MQA 32:1: 4 row tiles of 8 per KV head, one KV head: 512 workgroups.
+    expect(pagedPlan(spec(128, 4096, 32, 1), {})).toMatchObject({ splitK: true, rowTiles: 4 });
+    // Just at the threshold: 256 x 8 = 2048 stays unsplit.
+    expect(pagedPlan(spec(256, 4096), {}).splitK).toBe(false);
   });
 
   it('explicit splitK and partition size win; without split-K one partition spans the longest sequence', () => {
