@@ -15,9 +15,12 @@ import type { KernelOptions } from './kernel';
  *   - some segment of at least MIN_SHARED_TOKENS tokens shared by at least MIN_SHARERS sequences,
  *     and sharing saves at least MIN_SAVED_FRACTION of the K/V reads (else the merge and the
  *     unique-suffix pass cost more than they save);
- *   - and the estimated time of that segment's shared pass is under paged's time to read it per
+ *   - and the estimated time of that segment's shared pass is under paged's time for it per
  *     sequence, at the rates of the kernels that would run (RATES: which Hydragen kernel, tensor
- *     cores or portable, and which paged kernel, the subgroup decode kernel or portable). The
+ *     cores or portable, and which paged kernel, the subgroup decode kernel or portable). Paged
+ *     does the same FLOPs on ordinary cores, so its time is the longer of reading the segment per
+ *     sequence and computing on it: with many query heads per KV head (MQA) the FLOPs, not the
+ *     bytes, bound it (MQA 32:1 on the H100: 0.29 TB/s but 9.2 TFLOP/s). The
  *     shared pass reaches its rate only with enough work items and full row tiles: its rate is
  *     scaled by sqrt(items / AUTO_TARGET_ITEMS) (at most 1) and sqrt(used rows / tile rows), a fit
  *     to the H100's hydragen-batch, hydragen-prefix, decode-anchors and auto-choice runs (e.g. MHA
@@ -69,6 +72,10 @@ export const RATES = {
   pagedSubgroups: 3.5e12,
   /** decode-anchors, paged (portable): 0.75-0.81 TB/s. */
   pagedPortable: 0.78e12,
+  /** FLOP/s of the decode kernel: decode-anchors B 512, 14.6 TFLOP/s (GQA 4:1, where bytes and FLOPs both bind). */
+  pagedSubgroupsFlops: 14.5e12,
+  /** FLOP/s of the portable paged kernel: decode-anchors, 3.1-3.2 TFLOP/s. */
+  pagedPortableFlops: 3.2e12,
 } as const;
 
 export interface AutoChoice {
@@ -103,19 +110,22 @@ export function chooseKernel(
   const bytes = best.sharers * spec.headsKV * best.length * spec.headDim * 2 * elementBytes;
   const flopRate = paths.hydragenTensorCores ? RATES.hydragenTensorCores : RATES.hydragenPortable;
   const byteRate = paths.pagedSubgroups ? RATES.pagedSubgroups : RATES.pagedPortable;
+  const pagedFlopRate = paths.pagedSubgroups ? RATES.pagedSubgroupsFlops : RATES.pagedPortableFlops;
+  const pagedTime = Math.max(bytes / byteRate, flops / pagedFlopRate);
+  const pagedBound = bytes / byteRate >= flops / pagedFlopRate ? 'its reads' : 'its FLOPs';
   const efficiency = sharedPassEfficiency(
     spec,
     best.sharers * (spec.headsQ / spec.headsKV) * spec.queriesPerSeq,
     best.length,
   );
-  const ratio = flops / (flopRate * efficiency) / (bytes / byteRate);
+  const ratio = flops / (flopRate * efficiency) / pagedTime;
   const pays = ratio < 1;
-  const rates = `${flopRate / 1e12} TFLOP/s ${paths.hydragenTensorCores ? 'on tensor cores' : 'portable'} x ${efficiency.toFixed(2)} for its work shape vs ${byteRate / 1e12} TB/s ${paths.pagedSubgroups ? 'decode kernel' : 'portable'}`;
+  const rates = `${flopRate / 1e12} TFLOP/s ${paths.hydragenTensorCores ? 'on tensor cores' : 'portable'} x ${efficiency.toFixed(2)} for its work shape vs ${byteRate / 1e12} TB/s and ${pagedFlopRate / 1e12} TFLOP/s ${paths.pagedSubgroups ? 'decode kernel' : 'portable'}, bound by ${pagedBound}`;
   if (best.sharers >= MIN_SHARERS && best.length >= MIN_SHARED_TOKENS && saved >= MIN_SAVED_FRACTION && pays) {
     return {
       kernel: 'hydragen',
       options,
-      reason: `${what}; its matrix product is estimated at ${ratio.toFixed(2)}x paged's time to read it per sequence (${rates}): Hydragen`,
+      reason: `${what}; its matrix product is estimated at ${ratio.toFixed(2)}x paged's time for it per sequence (${rates}): Hydragen`,
     };
   }
   const why =
@@ -125,6 +135,6 @@ export function chooseKernel(
         ? `shorter than ${MIN_SHARED_TOKENS} tokens`
         : saved < MIN_SAVED_FRACTION
           ? `under ${Math.round(MIN_SAVED_FRACTION * 100)}% saved`
-          : `its matrix product (${(flops / 1e9).toFixed(1)} GFLOP) is estimated at ${ratio.toFixed(1)}x paged's time to read it per sequence (${rates})`;
+          : `its matrix product (${(flops / 1e9).toFixed(1)} GFLOP) is estimated at ${ratio.toFixed(1)}x paged's time for it per sequence (${rates})`;
   return { kernel: 'paged', options, reason: `${what}, but ${why}: paged` };
 }

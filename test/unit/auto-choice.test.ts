@@ -22,7 +22,7 @@ describe('automatic kernel choice', () => {
       const c = chooseKernel(resolveProblem(input));
       expect(c.kernel).toBe('paged');
       expect(c.reason).toMatch(
-        /shared by \d+ sequences; sharing saves \d+% of K\/V reads, but its matrix product .* is estimated at 1\.4x paged's time .*\(14 TFLOP\/s on tensor cores x 0\.71 for its work shape vs 3\.5 TB\/s decode kernel\)/,
+        /shared by \d+ sequences; sharing saves \d+% of K\/V reads, but its matrix product .* is estimated at 1\.4x paged's time .*\(14 TFLOP\/s on tensor cores x 0\.71 for its work shape vs 3\.5 TB\/s and 14\.5 TFLOP\/s decode kernel, bound by its reads\)/,
       );
     }
   });
@@ -33,21 +33,21 @@ describe('automatic kernel choice', () => {
     const c = chooseKernel(resolveProblem(input), {}, portable);
     expect(c.kernel).toBe('hydragen');
     expect(c.reason).toMatch(
-      /estimated at 0\.78x .*\(4 TFLOP\/s portable x 1\.00 for its work shape vs 0\.78 TB\/s portable\): Hydragen/,
+      /estimated at 0\.78x .*\(4 TFLOP\/s portable x 1\.00 for its work shape vs 0\.78 TB\/s and 3\.2 TFLOP\/s portable, bound by its reads\): Hydragen/,
     );
     // Portable Hydragen against the decode kernel: paged.
     const mixed = chooseKernel(resolveProblem(input), {}, { hydragenTensorCores: false, pagedSubgroups: true });
     expect(mixed.kernel).toBe('paged');
   });
 
-  it('MQA (32 query heads on one KV head): paged, the reads are tiny next to the product', () => {
+  it('MQA (32 query heads on one KV head): paged, bound by its FLOPs, since its reads are tiny next to the product', () => {
     const mqa = { headsQ: 32, headsKV: 1, headDim: 128 };
     const c = chooseKernel(
       resolveProblem(sharedPrefixProblem({ batch: 128, prefixLength: 4096, suffixLength: 256, ...mqa })),
     );
     expect(c.kernel).toBe('paged');
-    // f32 K/V: 32 x 3.5 / 14 / 2 bytes an element, over the shape's efficiency 0.71.
-    expect(c.reason).toMatch(/estimated at 5\.7x paged's time/);
+    // Paged's FLOPs (14.5 TFLOP/s) take longer than its reads: 14.5 / 14 over the shape's efficiency 0.71.
+    expect(c.reason).toMatch(/estimated at 1\.5x paged's time .*, bound by its FLOPs\): paged/);
   });
 
   it('MHA (one query head per KV head) with a long shared prefix: Hydragen, with the estimate stated', () => {
@@ -57,7 +57,7 @@ describe('automatic kernel choice', () => {
     );
     expect(c.kernel).toBe('hydragen');
     expect(c.reason).toMatch(
-      /sharing saves \d+% of K\/V reads; its matrix product is estimated at 0\.\d+x paged's time to read it per sequence \(14 TFLOP\/s on tensor cores x 0\.\d+ for its work shape vs 3\.5 TB\/s decode kernel\): Hydragen/,
+      /sharing saves \d+% of K\/V reads; its matrix product is estimated at 0\.\d+x paged's time for it per sequence \(14 TFLOP\/s on tensor cores x 0\.\d+ for its work shape vs 3\.5 TB\/s and 14\.5 TFLOP\/s decode kernel, bound by its reads\): Hydragen/,
     );
   });
 
