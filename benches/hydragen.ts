@@ -11,6 +11,8 @@ import type { BenchConfig, BenchSuite, BenchVariant } from './suite';
 const heads = { headsQ: 32, headsKV: 8, headDim: 128 } as const;
 const SUFFIX = 256;
 /** Hydragen uses tensor cores (subgroup matrices) where offered; the portable variant never does. */
+/** The tensor-core kernel with each step's K/V copied into workgroup memory first. */
+const stagedVariant: BenchVariant = { kernel: 'hydragen', options: { stageKv: true }, label: 'hydragen (staged K/V)' };
 const variants: readonly BenchVariant[] = [
   { kernel: 'naive' },
   { kernel: 'hydragen' },
@@ -102,7 +104,31 @@ export const autoChoiceSuite: BenchSuite = {
         headDim: 128,
         kvDtype: 'f16',
       }),
-      variants: [{ kernel: 'paged' }, { kernel: 'hydragen' }, { kernel: 'auto' }],
+      variants: [{ kernel: 'paged' }, { kernel: 'hydragen' }, stagedVariant, { kernel: 'auto' }],
+    })),
+};
+
+/**
+ * The tensor-core Hydragen kernel with each step's K/V copied into workgroup memory (stageKv)
+ * against loading its matrices straight from the pool (the default), on issue 6's Hydragen target
+ * shapes (f16, decode, GQA 32:8, D 128, suffix 256, P 16384, B 128 and 512), with paged as the
+ * baseline. Needs subgroup matrices: elsewhere both Hydragen entries are skipped with the reason.
+ */
+export const hydragenStagingSuite: BenchSuite = {
+  name: 'hydragen-staging',
+  description:
+    'Tensor-core Hydragen, K/V staged in workgroup memory or loaded from the pool: P 16384, B 128 and 512, f16',
+  axis: { name: 'batch', log: true },
+  configs: () =>
+    [128, 512].map((batch) => ({
+      axisValue: batch,
+      label: `B=${batch} P=16384`,
+      input: sharedPrefixProblem({ batch, prefixLength: 16384, suffixLength: SUFFIX, ...heads, kvDtype: 'f16' }),
+      variants: [
+        { kernel: 'paged' },
+        { kernel: 'hydragen', options: { stageKv: false }, label: 'hydragen (K/V from the pool)' },
+        stagedVariant,
+      ],
     })),
 };
 
@@ -111,4 +137,5 @@ export const hydragenSuites: readonly BenchSuite[] = [
   hydragenPrefixSuite,
   decodeAnchorsSuite,
   autoChoiceSuite,
+  hydragenStagingSuite,
 ];

@@ -15,15 +15,17 @@ export const kernelOptionArgs = {
   'partition-size': { type: 'string' },
   'subgroup-matrix': { type: 'string' },
   subgroups: { type: 'string' },
+  'stage-kv': { type: 'string' },
 } as const;
 
-/** --block-size, --split-k, --partition-size, --subgroup-matrix and --subgroups into KernelOptions. */
+/** --block-size, --split-k, --partition-size, --subgroup-matrix, --subgroups and --stage-kv into KernelOptions. */
 export function kernelOptionsFromArgs(v: {
   'block-size'?: string;
   'split-k'?: string;
   'partition-size'?: string;
   'subgroup-matrix'?: string;
   subgroups?: string;
+  'stage-kv'?: string;
 }): KernelOptions {
   const out: {
     blockSize?: number;
@@ -31,11 +33,14 @@ export function kernelOptionsFromArgs(v: {
     partitionSize?: number;
     subgroupMatrix?: boolean;
     subgroups?: boolean;
+    stageKv?: boolean;
   } = {};
   const matrix = onOff('subgroup-matrix', v['subgroup-matrix']);
   if (matrix !== undefined) out.subgroupMatrix = matrix;
   const subgroups = onOff('subgroups', v.subgroups);
   if (subgroups !== undefined) out.subgroups = subgroups;
+  const stage = onOff('stage-kv', v['stage-kv']);
+  if (stage !== undefined) out.stageKv = stage;
   if (v['block-size'] !== undefined) {
     const n = Number(v['block-size']);
     if (![8, 16, 32].includes(n)) throw new UsageError(`--block-size must be 8, 16 or 32 (got ${v['block-size']})`);

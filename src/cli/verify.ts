@@ -19,13 +19,15 @@ export const verifyUsage = `verify: run kernels on a problem and compare each wi
   verify (--problem <dir> | --preset <name> [--seed N] [--kv-dtype f32|f16])
          [--kernel <name>[,<name>...]|all] [--out <dir>] [--export-problem <dir>]
          [--block-size 8|16|32] [--split-k on|off|auto] [--partition-size N]
-         [--subgroup-matrix on|off] [--subgroups on|off] [--dawn <flag>]...
+         [--subgroup-matrix on|off] [--stage-kv on|off] [--subgroups on|off] [--dawn <flag>]...
 
   --problem <dir>         problem.json + q.npy + seg_<id>_k.npy / seg_<id>_v.npy (see README)
   --preset <name>         one of: ${presetNames().join(', ')}
   --export-problem <dir>  write the problem (generated or read) in the problem-directory format
   --out <dir>             write <dir>/<kernel>/o.npy and lse.npy, and <dir>/reference/
   --subgroup-matrix       Hydragen on tensor cores: default where offered; off = portable kernel
+  --stage-kv              Hydragen on tensor cores: on = copy each step's K/V into workgroup memory
+                          first, off = load matrices straight from the pool; default: the first shape that fits
   --subgroups             paged's decode kernel (subgroup shuffles): default where offered; off = portable kernel
   --dawn <flag>           a Dawn flag, e.g. enable-dawn-features=vulkan_enable_f16_on_nvidia (repeatable)
 

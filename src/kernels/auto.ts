@@ -18,7 +18,7 @@ export function kernelPaths(spec: ProblemSpec, gpu: GpuContext, options: KernelO
   return {
     hydragenTensorCores:
       options.subgroupMatrix !== false &&
-      typeof matrixTilesFor(spec.headDim, gpu, kvFormatFor(spec.kvDtype, gpu)) !== 'string',
+      typeof matrixTilesFor(spec.headDim, gpu, kvFormatFor(spec.kvDtype, gpu), options.stageKv) !== 'string',
     pagedSubgroups: options.subgroups !== false && gpu.features.subgroups,
   };
 }

@@ -21,6 +21,14 @@
  * A step reads up to step - 1 keys past the item's last key; the host pads the K/V pool so those
  * reads stay inside the buffer (their probabilities are 0).
  *
+ * K/V fragments come from one of two places (MmaShape.staged):
+ *   - unstaged: each subgroup loads its K and V matrices straight from the pool (storage buffer);
+ *     the subgroups of a workgroup repeat the same loads, which the SM's cache serves.
+ *   - staged: at the start of each step the whole workgroup copies the step's K and V rows into
+ *     workgroup memory with 16-byte loads (the pool bound as vec4<u32>, each word two f16), and
+ *     every subgroup loads its matrices from there. Fewer, wider global loads and one copy for all
+ *     subgroups, for 2 x step x D x 2 bytes more workgroup memory and two barriers a step.
+ *
  * Why generated: O is D / 16 result matrices that must stay in registers, and arrays of subgroup
  * matrices indexed by loop variables gave wrong results with this Dawn and driver (and arrays of
  * per-lane values went to slow memory, see paged-decode-wgsl.ts); so each matrix is a named
@@ -44,6 +52,8 @@ export interface MmaShape {
   readonly subgroups: number;
   /** Keys per step: a multiple of 16. */
   readonly step: number;
+  /** Copy each step's K/V rows into workgroup memory first (see the header); default false. */
+  readonly staged?: boolean;
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -53,7 +63,8 @@ export function mmaWorkgroupBytes(s: MmaShape): number {
   const q = s.subgroups * MMA_ROWS * s.headDim * 2;
   const scores = s.subgroups * MMA_ROWS * s.step * 4;
   const p = s.subgroups * MMA_ROWS * s.step * 2;
-  return q + scores + p + 16;
+  const kv = s.staged ? 2 * s.step * s.headDim * 2 : 0;
+  return q + scores + p + kv + 16;
 }
 
 /** Why `s` is not a shape this template can write; null when it is. */
@@ -68,6 +79,10 @@ export function hydragenSharedMmaWgsl(s: MmaShape): string {
   const why = mmaShapeProblem(s);
   if (why) throw new Error(`subgroup-matrix kernel: ${why}`);
   const { headDim: D, subgroups: SG, step: STEP } = s;
+  const staged = s.staged === true;
+  // Where a step's K/V matrices are loaded from: the pool at the step's first key, or its copy.
+  const kSrc = staged ? '&k_sh, ' : '&kv_k, kbase + ';
+  const vSrc = staged ? '&v_sh, ' : '&kv_v, kbase + ';
   const DT = range(D / 16); // 16-column blocks of D (output matrices)
   const KT = range(STEP / 16); // 16-key blocks of a step
   // O goes through workgroup memory (a subgroup's score slice, 16 x STEP f32) OG matrices at a time.
@@ -84,7 +99,7 @@ export function hydragenSharedMmaWgsl(s: MmaShape): string {
     `      let ql = subgroupMatrixLoad<${left}, row_major>(&q_sh, q_off + dt * 16u, HEAD_DIM);`,
     ...KT.map(
       (k) =>
-        `      s${k} = subgroupMatrixMultiplyAccumulate(ql, subgroupMatrixLoad<${right}, col_major>(&kv_k, kbase + ${k * 16}u * HEAD_DIM + dt * 16u, HEAD_DIM), s${k});`,
+        `      s${k} = subgroupMatrixMultiplyAccumulate(ql, subgroupMatrixLoad<${right}, col_major>(${kSrc}${k * 16}u * HEAD_DIM + dt * 16u, HEAD_DIM), s${k});`,
     ),
     '    }',
     ...KT.map((k) => `    subgroupMatrixStore(&s_sh, s_off + ${k * 16}u, s${k}, false, STEP);`),
@@ -94,10 +109,30 @@ export function hydragenSharedMmaWgsl(s: MmaShape): string {
     ...DT.flatMap((d) =>
       KT.map(
         (k) =>
-          `    o${d} = subgroupMatrixMultiplyAccumulate(p${k}, subgroupMatrixLoad<${right}, row_major>(&kv_v, kbase + ${k * 16}u * HEAD_DIM + ${d * 16}u, HEAD_DIM), o${d});`,
+          `    o${d} = subgroupMatrixMultiplyAccumulate(p${k}, subgroupMatrixLoad<${right}, row_major>(${vSrc}${k * 16}u * HEAD_DIM + ${d * 16}u, HEAD_DIM), o${d});`,
       ),
     ),
   ];
+  // Copy the step's K and V rows (STEP x D f16 each) into k_sh / v_sh, 8 values a 16-byte load.
+  const half2 = (w: string) => `bitcast<vec2<f16>>(${w})`;
+  const stage = staged
+    ? [
+        "    workgroupBarrier(); // the previous step's loads of k_sh / v_sh are done",
+        '    for (var e = lid; e < STEP * HEAD_DIM / 8u; e += WG) {',
+        '      let wk = kv_k4[kbase / 8u + e];',
+        '      let wv = kv_v4[kbase / 8u + e];',
+        ...['x', 'y', 'z', 'w'].flatMap((c, i) => [
+          `      let k${c} = ${half2(`wk.${c}`)};`,
+          `      let v${c} = ${half2(`wv.${c}`)};`,
+          `      k_sh[e * 8u + ${2 * i}u] = k${c}.x;`,
+          `      k_sh[e * 8u + ${2 * i + 1}u] = k${c}.y;`,
+          `      v_sh[e * 8u + ${2 * i}u] = v${c}.x;`,
+          `      v_sh[e * 8u + ${2 * i + 1}u] = v${c}.y;`,
+        ]),
+        '    }',
+        '    workgroupBarrier();',
+      ]
+    : [];
   // Scale this subgroup's O by alpha row by row, a group of matrices at a time through s_sh.
   const rescale = groups.flatMap((g) => [
     ...inGroup(g).map((d, i) => `      subgroupMatrixStore(&s_sh, s_off + ${i * 16}u, o${d}, false, STEP);`),
@@ -129,7 +164,7 @@ enable chromium_experimental_subgroup_matrix;
 diagnostic(off, chromium.subgroup_matrix_uniformity);
 
 // Hydragen shared-segment kernel on subgroup matrices, generated by
-// src/kernels/hydragen-shared-mma-wgsl.ts for D ${D}, ${SG} subgroup(s) a workgroup, ${STEP} keys a step.
+// src/kernels/hydragen-shared-mma-wgsl.ts for D ${D}, ${SG} subgroup(s) a workgroup, ${STEP} keys a step${staged ? ', K/V staged in workgroup memory' : ''}.
 
 const HEAD_DIM: u32 = ${D}u;
 const D16: u32 = ${D / 16}u;
@@ -141,15 +176,27 @@ const HALF: u32 = STEP / 2u;         // keys (or columns) of a lane's half row
 const MARGIN: f32 = ${RESCALE_MARGIN}.0;
 const NEG_BIG: f32 = -3.0e38;
 
-@group(0) @binding(2) var<storage, read> kv_k: array<f16>;
-@group(0) @binding(3) var<storage, read> kv_v: array<f16>;
+${
+  staged
+    ? `// The pool as 16-byte words (8 f16 each), copied a step at a time into k_sh / v_sh.
+@group(0) @binding(2) var<storage, read> kv_k4: array<vec4<u32>>;
+@group(0) @binding(3) var<storage, read> kv_v4: array<vec4<u32>>;`
+    : `@group(0) @binding(2) var<storage, read> kv_k: array<f16>;
+@group(0) @binding(3) var<storage, read> kv_v: array<f16>;`
+}
 
 // Every workgroup variable a multiple of 16 bytes (see the header).
 var<workgroup> q_sh: array<f16, TILE_Q * HEAD_DIM>;        // the tile's queries, scaled, row-major
 var<workgroup> s_sh: array<f32, ${SG} * ROWS * STEP>;      // per subgroup: scores, or O in transit
 var<workgroup> p_sh: array<f16, ${SG} * ROWS * STEP>;      // per subgroup: probabilities
 var<workgroup> rescale_sh: vec4<u32>;                      // x: some row raised its reference max
-
+${
+  staged
+    ? `var<workgroup> k_sh: array<f16, STEP * HEAD_DIM>;           // this step's K rows
+var<workgroup> v_sh: array<f16, STEP * HEAD_DIM>;           // this step's V rows
+`
+    : ''
+}
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32,
@@ -188,7 +235,7 @@ ${DT.map((d) => `  var o${d} = ${result}();`).join('\n')}
 
   for (var t0 = 0u; t0 < item.key_limit; t0 += STEP) {
     let kbase = item.kv_base4 * 4u + t0 * HEAD_DIM;
-${scores.join('\n')}
+${[...stage, ...scores].join('\n')}
     workgroupBarrier();
 
     // Softmax against the reference max; raise it only past the margin.

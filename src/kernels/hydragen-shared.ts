@@ -30,6 +30,8 @@ export interface SharedTiles {
   readonly tileK: number;
   /** Threads per workgroup: a multiple of tileQ (wg / tileQ threads per row). */
   readonly wg: number;
+  /** Subgroup-matrix kernel only: each step's K/V copied into workgroup memory first. */
+  readonly staged?: boolean;
 }
 
 /** Register budgets of the shader (MAX_RD, MAX_SK in hydragen-shared.wgsl). */
@@ -90,13 +92,19 @@ export function chooseSharedTiles(
 /**
  * Shapes of the subgroup-matrix kernel, fastest first (H100, .scratch bisect timing: 4 subgroups
  * with 64-key steps 0.55 ms, 1 subgroup with 32-key steps 0.67 ms, on the same work); the first
- * that fits the device's workgroup memory is used.
+ * that fits the device's workgroup memory (and the stageKv option, when given) is used. The staged
+ * shapes (K/V copied into workgroup memory a step at a time) need 2 x step x D x 2 bytes more, so
+ * they take 32-key steps at D 128.
  */
 export const MMA_SHAPES: readonly Omit<MmaShape, 'headDim'>[] = [
   { subgroups: 4, step: 64 },
   { subgroups: 2, step: 64 },
   { subgroups: 1, step: 64 },
   { subgroups: 1, step: 32 },
+  { subgroups: 4, step: 64, staged: true },
+  { subgroups: 4, step: 32, staged: true },
+  { subgroups: 2, step: 32, staged: true },
+  { subgroups: 1, step: 16, staged: true },
 ];
 
 /** The subgroup-matrix kernel's shape of `tiles` (a `matrix` tile from matrixTilesFor). */
@@ -104,6 +112,7 @@ export const mmaShapeOf = (headDim: number, tiles: SharedTiles): MmaShape => ({
   headDim,
   subgroups: tiles.wg / MMA_SUBGROUP,
   step: tiles.tileK,
+  ...(tiles.staged ? { staged: true } : {}),
 });
 
 /**
@@ -111,7 +120,12 @@ export const mmaShapeOf = (headDim: number, tiles: SharedTiles): MmaShape => ({
  * K/V, subgroups of exactly 32, an f16 16x16x16 configuration with f32 results, and D a multiple
  * of 16. A workgroup is `subgroups` subgroups with 16 query rows each; tileK is its step.
  */
-export function matrixTilesFor(headDim: number, gpu: GpuContext, format: KvFormat): SharedTiles | string {
+export function matrixTilesFor(
+  headDim: number,
+  gpu: GpuContext,
+  format: KvFormat,
+  stageKv?: boolean,
+): SharedTiles | string {
   if (!gpu.features.subgroupMatrix) return 'the adapter offers no subgroup matrices';
   if (format !== 'f16-native') return `subgroup matrices need native f16 K/V (K/V here: ${format})`;
   if (!gpu.features.subgroups) return 'the adapter offers no subgroups';
@@ -124,13 +138,15 @@ export function matrixTilesFor(headDim: number, gpu: GpuContext, format: KvForma
   if (headDim % 16 !== 0) return `head dim ${headDim} is not a multiple of 16`;
   let smallest = Number.POSITIVE_INFINITY;
   for (const s of MMA_SHAPES) {
+    if (stageKv !== undefined && (s.staged === true) !== stageKv) continue;
     const bytes = mmaWorkgroupBytes({ headDim, ...s });
     smallest = Math.min(smallest, bytes);
     const wg = s.subgroups * MMA_SUBGROUP;
     if (bytes <= gpu.limits.maxComputeWorkgroupStorageSize && wg <= gpu.limits.maxComputeInvocationsPerWorkgroup)
-      return { matrix: true, tileQ: s.subgroups * MMA_ROWS, tileK: s.step, wg };
+      return { matrix: true, tileQ: s.subgroups * MMA_ROWS, tileK: s.step, wg, ...(s.staged ? { staged: true } : {}) };
   }
-  return `the subgroup-matrix kernel at head dim ${headDim} needs at least ${smallest} bytes of workgroup memory; maxComputeWorkgroupStorageSize is ${gpu.limits.maxComputeWorkgroupStorageSize}`;
+  const kind = stageKv === undefined ? '' : stageKv ? ' with staged K/V' : ' without staged K/V';
+  return `the subgroup-matrix kernel${kind} at head dim ${headDim} needs at least ${smallest} bytes of workgroup memory; maxComputeWorkgroupStorageSize is ${gpu.limits.maxComputeWorkgroupStorageSize}`;
 }
 
 const ITEM_WORDS = 9;
@@ -273,7 +289,7 @@ export function createHydragenShared(
   f[6] = spec.scale;
   f[7] = Number.NEGATIVE_INFINITY;
 
-  const key = `hydragen-shared${tiles.matrix ? '-mma' : ''}/${format}/D${D}/q${tiles.tileQ}k${tiles.tileK}w${tiles.wg}`;
+  const key = `hydragen-shared${tiles.matrix ? '-mma' : ''}${tiles.staged ? '-staged' : ''}/${format}/D${D}/q${tiles.tileQ}k${tiles.tileK}w${tiles.wg}`;
   const compute: GPUProgrammableStage = tiles.matrix
     ? {
         // Consts, not overrides: subgroup-matrix loads and stores need workgroup arrays of const size.

@@ -175,8 +175,9 @@ export function createHydragenKernel(config: HydragenConfig = {}): KernelDescrip
   /** Subgroup-matrix tiles where allowed and offered, else the first portable candidate that fits. */
   const tilesOrWhy = (spec: ProblemSpec, gpu: GpuContext, options: KernelOptions): SharedTiles | string => {
     if (options.subgroupMatrix !== false && !config.tileCandidates) {
-      const m = matrixTilesFor(spec.headDim, gpu, kvFormatFor(spec.kvDtype, gpu));
-      if (typeof m !== 'string' || options.subgroupMatrix === true) return m;
+      const m = matrixTilesFor(spec.headDim, gpu, kvFormatFor(spec.kvDtype, gpu), options.stageKv);
+      // stageKv only exists on the tensor-core kernel: asking for either setting requires it.
+      if (typeof m !== 'string' || options.subgroupMatrix === true || options.stageKv !== undefined) return m;
     }
     return chooseSharedTiles(spec.headDim, gpu.limits, candidates);
   };
@@ -249,6 +250,7 @@ export function createHydragenKernel(config: HydragenConfig = {}): KernelDescrip
       const shape = plan.direct
         ? 'no shared segment'
         : `${plan.shared.length} shared segment(s), ${tiles.matrix ? 'subgroup-matrix ' : ''}tiles ${tiles.tileQ}x${tiles.tileK}/${tiles.wg}` +
+          (tiles.staged ? ', K/V staged' : '') +
           (chunks > 1 ? `, split-K up to ${chunks} chunks` : '');
       return {
         variant: `${name} (${shape}, KV ${format})`,

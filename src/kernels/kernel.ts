@@ -20,6 +20,13 @@ export interface KernelOptions {
    */
   readonly subgroupMatrix?: boolean;
   /**
+   * Hydragen's tensor-core kernel: copy each step's K/V into workgroup memory before the matrix
+   * loads (true), load the matrices straight from the pool (false), or the default shape's choice
+   * (undefined). Either setting requires the tensor-core kernel (unsupported without it). Other
+   * kernels ignore it.
+   */
+  readonly stageKv?: boolean;
+  /**
    * A kernel's subgroup variant (paged: the decode kernel): true or undefined runs it where the
    * adapter offers subgroups and the shape fits it; false runs the portable path.
    */

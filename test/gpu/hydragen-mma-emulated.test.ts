@@ -28,6 +28,9 @@ import { EMULATED_SUBGROUP, EMULATION_BYTES_PER_SUBGROUP, emulateSubgroupMatrice
  * This covers the generator's algorithm and indexing (lazy rescale, masks, partial row tiles,
  * per-subgroup offsets, steps that read past a chunk's end into the pool's padding); it says
  * nothing of the kernel's memory ordering or speed on real tensor cores (see mma-emulation.ts).
+ * The read-past-the-end flag covers matrix loads from the pool; the staged shapes copy the pool
+ * with plain 16-byte loads over the same extent (whole steps from the same first key), which the
+ * flag does not see, so for them the unstaged shapes' pass is what vouches for the padding.
  */
 
 /** Shapes whose emulation fits 32 KiB of workgroup memory (SwiftShader's limit). */
@@ -37,11 +40,16 @@ const SHAPES: readonly MmaShape[] = [
   { headDim: 32, subgroups: 2, step: 64 },
   { headDim: 32, subgroups: 4, step: 32 },
   { headDim: 128, subgroups: 1, step: 32 },
+  // K/V staged in workgroup memory a step at a time (the pool read as 16-byte words); 3 subgroups
+  // copy a step's 128 words in two uneven rounds of 96 invocations.
+  { headDim: 64, subgroups: 1, step: 32, staged: true },
+  { headDim: 32, subgroups: 3, step: 32, staged: true },
+  { headDim: 32, subgroups: 1, step: 64, staged: true },
 ];
 
-/** Workgroup memory of the emulated kernel: its f16 arrays become f32, plus the emulation's own. */
+/** Workgroup memory of the emulated kernel: its f16 arrays (Q, P, staged K/V) become f32, plus the emulation's own. */
 const emulatedBytes = (s: MmaShape) =>
-  mmaWorkgroupBytes(s) + s.subgroups * MMA_ROWS * (s.headDim + s.step) * 2 + s.subgroups * EMULATION_BYTES_PER_SUBGROUP;
+  2 * mmaWorkgroupBytes(s) - 16 - s.subgroups * MMA_ROWS * s.step * 4 + s.subgroups * EMULATION_BYTES_PER_SUBGROUP;
 
 /** Facts a problem claims to exercise; each is checked so the coverage cannot silently go away. */
 type Covers = 'split-K' | 'partial tile' | 'rows with no key in a chunk' | 'lazy rescale' | 'reads into the pad';
@@ -295,6 +303,7 @@ async function checkShape(gpu: GpuContext, shape: MmaShape, problem: Problem): P
     tileQ: shape.subgroups * MMA_ROWS,
     tileK: shape.step,
     wg: shape.subgroups * MMA_SUBGROUP,
+    ...(shape.staged ? { staged: true } : {}),
   };
   expect(mmaShapeOf(D, tiles)).toEqual(shape);
 
@@ -430,7 +439,7 @@ describe('Hydragen subgroup-matrix kernel, matrices emulated (SwiftShader-capabl
   });
 
   for (const shape of SHAPES) {
-    const label = `D${shape.headDim}, ${shape.subgroups} subgroup(s), step ${shape.step}`;
+    const label = `D${shape.headDim}, ${shape.subgroups} subgroup(s), step ${shape.step}${shape.staged ? ', K/V staged' : ''}`;
     it(`${label}: a valid shape whose emulation fits the adapter's workgroup memory`, () => {
       expect(mmaShapeProblem(shape)).toBe(null);
       const bytes = emulatedBytes(shape);

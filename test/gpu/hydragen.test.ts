@@ -209,6 +209,19 @@ describe('hydragen kernel vs the f64 reference and the naive kernel', () => {
     });
   }
 
+  it('stageKv (either setting) asks for the tensor-core kernel: unsupported, with the reason, where it cannot run', () => {
+    const spec = resolveProblem(tileCase);
+    for (const stageKv of [true, false]) {
+      const why = hydragenKernel.unsupported(spec, gpu, { stageKv });
+      // tileCase has f32 K/V, which the subgroup-matrix kernel never takes; without subgroup matrices the adapter is the reason.
+      expect(why).toMatch(
+        gpu.features.subgroupMatrix ? /subgroup matrices need native f16 K\/V/ : /offers no subgroup matrices/,
+      );
+    }
+    // Without stageKv the portable kernel runs the same problem.
+    expect(hydragenKernel.unsupported(spec, gpu, {})).toBe(null);
+  });
+
   const pairs: readonly KernelCase[] = [
     ...hydragenCases.filter((c) =>
       /^(one prefix 333, suffix 17, B7|uneven 3-level|two prefix|a segment shared)/.test(c.name),

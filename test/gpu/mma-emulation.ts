@@ -9,7 +9,8 @@
  *   - `var<storage, read> x: array<f16>` becomes `array<u32>`: the same bytes (two f16 a word, as
  *     the host uploads them), read with unpack2x16float.
  *   - `var<workgroup> x: array<f16, N>` becomes `array<f32, N>`; `f16(v)` becomes emu_f16(v), which
- *     rounds v to an f16 value (pack2x16float and back) and keeps it as f32.
+ *     rounds v to an f16 value (pack2x16float and back) and keeps it as f32; `bitcast<vec2<f16>>(w)`
+ *     (two f16 from a u32's bits) becomes unpack2x16float(w), the same values as f32.
  *   - subgroup_matrix_left / _right / _result<..., 16, 16> become the structs EmuLeft / EmuRight /
  *     EmuAcc (so passing the wrong kind of matrix is still a type error); subgroupMatrixLoad,
  *     subgroupMatrixStore and subgroupMatrixMultiplyAccumulate become emu_* functions.
@@ -150,6 +151,8 @@ export function emulateSubgroupMatrices(wgsl: string, options: EmulationOptions 
     return `var<workgroup> ${name}: array<f32,`;
   });
   t = t.replace(/\bf16\(/g, 'emu_f16(');
+  // Two f16 from a word's bits: the f32 values of the same two halves.
+  t = t.replace(/\bbitcast\s*<\s*vec2\s*<\s*f16\s*>\s*>\s*\(/g, 'unpack2x16float(');
 
   // Matrix loads, stores and products.
   const loads = new Map<string, { array: string; kind: Kind; layout: Layout }>();
