@@ -109,8 +109,8 @@ export const autoChoiceSuite: BenchSuite = {
 };
 
 /**
- * The tensor-core Hydragen kernel with each step's K/V copied into workgroup memory (stageKv)
- * against loading its matrices straight from the pool (the default), on issue 6's Hydragen target
+ * The tensor-core Hydragen kernel with each step's K/V copied into workgroup memory (stageKv, the
+ * default where it fits) against loading its matrices straight from the pool, on issue 6's Hydragen target
  * shapes (f16, decode, GQA 32:8, D 128, suffix 256, P 16384, B 128 and 512), with paged as the
  * baseline. Needs subgroup matrices: elsewhere both Hydragen entries are skipped with the reason.
  */

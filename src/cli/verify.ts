@@ -27,7 +27,7 @@ export const verifyUsage = `verify: run kernels on a problem and compare each wi
   --out <dir>             write <dir>/<kernel>/o.npy and lse.npy, and <dir>/reference/
   --subgroup-matrix       Hydragen on tensor cores: default where offered; off = portable kernel
   --stage-kv              Hydragen on tensor cores: on = copy each step's K/V into workgroup memory
-                          first, off = load matrices straight from the pool; default: the first shape that fits
+                          first, off = load matrices straight from the pool; default: staged where it fits
   --subgroups             paged's decode kernel (subgroup shuffles): default where offered; off = portable kernel
   --dawn <flag>           a Dawn flag, e.g. enable-dawn-features=vulkan_enable_f16_on_nvidia (repeatable)
 

@@ -64,7 +64,10 @@ export function sharedPassEfficiency(spec: ProblemSpec, rows: number, length: nu
 }
 
 export const RATES = {
-  /** decode-anchors: 12.0-15.4 TFLOP/s. */
+  /**
+   * decode-anchors: 12.0-15.4 TFLOP/s (H100, K/V loaded from the pool). The staged kernel, now the
+   * default, measured 11.7-15.8 TFLOP/s on an H200 (auto-choice, hydragen-staging): left at 14.
+   */
   hydragenTensorCores: 14e12,
   /** decode-anchors, hydragen (portable): 3.8-4.3 TFLOP/s. */
   hydragenPortable: 4e12,

@@ -90,21 +90,24 @@ export function chooseSharedTiles(
 }
 
 /**
- * Shapes of the subgroup-matrix kernel, fastest first (H100, .scratch bisect timing: 4 subgroups
- * with 64-key steps 0.55 ms, 1 subgroup with 32-key steps 0.67 ms, on the same work); the first
- * that fits the device's workgroup memory (and the stageKv option, when given) is used. The staged
- * shapes (K/V copied into workgroup memory a step at a time) need 2 x step x D x 2 bytes more, so
- * they take 32-key steps at D 128.
+ * Shapes of the subgroup-matrix kernel, fastest first; the first that fits the device's workgroup
+ * memory (and the stageKv option, when given) is used. Staged shapes (each step's K/V copied into
+ * workgroup memory, 2 x step x D x 2 bytes more) come first: on an H200 (benches/results/
+ * h200-hydragen-staging-f16.json, h200-auto-choice-f16.json; D 128, f16) 4 subgroups with 32-key
+ * staged steps beat 4 subgroups with 64-key steps loading from the pool on every shape timed, by
+ * 4-8% (p10 8.83 vs 9.25 ms at B 512, P 16384; 2.32 vs 2.47 ms at B 128) and 28% on a small MHA
+ * batch. Among the unstaged shapes (H100, .scratch bisect timing) 4 subgroups with 64-key steps
+ * took 0.55 ms where 1 subgroup with 32-key steps took 0.67 ms on the same work.
  */
 export const MMA_SHAPES: readonly Omit<MmaShape, 'headDim'>[] = [
-  { subgroups: 4, step: 64 },
-  { subgroups: 2, step: 64 },
-  { subgroups: 1, step: 64 },
-  { subgroups: 1, step: 32 },
   { subgroups: 4, step: 64, staged: true },
   { subgroups: 4, step: 32, staged: true },
   { subgroups: 2, step: 32, staged: true },
   { subgroups: 1, step: 16, staged: true },
+  { subgroups: 4, step: 64 },
+  { subgroups: 2, step: 64 },
+  { subgroups: 1, step: 64 },
+  { subgroups: 1, step: 32 },
 ];
 
 /** The subgroup-matrix kernel's shape of `tiles` (a `matrix` tile from matrixTilesFor). */

@@ -21,8 +21,8 @@ export interface KernelOptions {
   readonly subgroupMatrix?: boolean;
   /**
    * Hydragen's tensor-core kernel: copy each step's K/V into workgroup memory before the matrix
-   * loads (true), load the matrices straight from the pool (false), or the default shape's choice
-   * (undefined). Either setting requires the tensor-core kernel (unsupported without it). Other
+   * loads (true), load the matrices straight from the pool (false), or the first shape that fits
+   * (undefined; staged ones come first). Either setting requires the tensor-core kernel (unsupported without it). Other
    * kernels ignore it.
    */
   readonly stageKv?: boolean;
