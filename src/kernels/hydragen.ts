@@ -65,7 +65,7 @@ function chunkKeysFor(spec: ProblemSpec, tiles: SharedTiles, options: KernelOpti
  * subgroup-matrix kernel reads whole steps of `tiles.tileK` keys, up to tileK - 1 past a chunk's
  * last key (probability 0); the pool ends with that many zero rows so those reads stay inside it.
  */
-function segmentPool(spec: ProblemSpec, tiles: SharedTiles): { base: Map<string, number>; elements: number } {
+export function segmentPool(spec: ProblemSpec, tiles: SharedTiles): { base: Map<string, number>; elements: number } {
   const used = new Set(spec.sequences.flat());
   const base = new Map<string, number>();
   let at = 0;
@@ -78,7 +78,8 @@ function segmentPool(spec: ProblemSpec, tiles: SharedTiles): { base: Map<string,
   return { base, elements: at + pad };
 }
 
-function packPool(data: ProblemData, base: ReadonlyMap<string, number>, elements: number, format: KvFormat) {
+/** The pool's K and V: every used segment's values at its base, encoded for `format`; the padding stays zero. */
+export function packPool(data: ProblemData, base: ReadonlyMap<string, number>, elements: number, format: KvFormat) {
   const k = new Float32Array(elements);
   const v = new Float32Array(elements);
   for (const [id, at] of base) {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBuffer, uploadStorage } from '../../src/gpu/buffers';
 import type { GpuContext } from '../../src/gpu/context';
 import { withErrorScopes } from '../../src/gpu/errors';
+import { packPool, segmentPool } from '../../src/kernels/hydragen';
 import { type HydragenPlan, planHydragen, sharedVisibleKeys } from '../../src/kernels/hydragen-plan';
 import { createHydragenShared, mmaShapeOf, type SharedTiles, sharedWorkList } from '../../src/kernels/hydragen-shared';
 import {
@@ -11,7 +12,6 @@ import {
   mmaShapeProblem,
   mmaWorkgroupBytes,
 } from '../../src/kernels/hydragen-shared-mma-wgsl';
-import { encodeKv } from '../../src/kernels/kv-format';
 import { sharedPrefixProblem } from '../../src/problem/builders';
 import { roundToF16 } from '../../src/problem/f16';
 import { generateProblemData } from '../../src/problem/generate';
@@ -187,28 +187,14 @@ function makeScoresRise(data: ProblemData, plan: HydragenPlan): void {
   }
 }
 
-/** The K/V pool as hydragen.ts's segmentPool and packPool lay it out for the matrix kernel. */
-function segmentPool(data: ProblemData, step: number) {
-  const spec = data.spec;
-  const used = new Set(spec.sequences.flat());
-  const base = new Map<string, number>();
-  let at = 0;
-  for (const s of spec.segments) {
-    if (!used.has(s.id)) continue;
-    base.set(s.id, at);
-    at += spec.headsKV * s.length * spec.headDim;
-  }
-  const unpadded = at;
-  const elements = at + step * spec.headDim; // tileK x D zeros: a step may read up to step - 1 keys past an item
-  const k = new Float32Array(elements);
-  const v = new Float32Array(elements);
-  for (const [id, b] of base) {
-    const kv = data.kv.get(id);
-    if (!kv) throw new Error(`no K/V for ${id}`);
-    k.set(kv.k, b);
-    v.set(kv.v, b);
-  }
-  return { base, unpadded, elements, k: encodeKv(k, 'f16-native'), v: encodeKv(v, 'f16-native') };
+/** The K/V pool exactly as the Hydragen kernel lays it out (hydragen.ts), and its size before the padding. */
+function matrixPool(data: ProblemData, tiles: SharedTiles) {
+  const { base, elements } = segmentPool(data.spec, tiles);
+  return {
+    base,
+    unpadded: elements - tiles.tileK * data.spec.headDim,
+    ...packPool(data, base, elements, 'f16-native'),
+  };
 }
 
 interface ReferencePartial {
@@ -297,7 +283,6 @@ async function checkShape(gpu: GpuContext, shape: MmaShape, problem: Problem): P
   const plan = planHydragen(spec, { chunkKeys: problem.chunkKeys });
   const data = generateProblemData(spec, 4321);
   if (problem.rising) makeScoresRise(data, plan);
-  const pool = segmentPool(data, shape.step);
   const tiles: SharedTiles = {
     matrix: true,
     tileQ: shape.subgroups * MMA_ROWS,
@@ -306,6 +291,7 @@ async function checkShape(gpu: GpuContext, shape: MmaShape, problem: Problem): P
     ...(shape.staged ? { staged: true } : {}),
   };
   expect(mmaShapeOf(D, tiles)).toEqual(shape);
+  const pool = matrixPool(data, tiles);
 
   // Partials pre-filled with NaN (an unwritten slot fails), a guard row after o's, and after lse's
   // the element the emulation sets when a load reads past the end of K or V.
