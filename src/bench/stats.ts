@@ -33,3 +33,19 @@ export function summarize(samples: readonly number[]): TimingSummary {
 /** Relative spread (p90 - p10) / median; above SPREAD_WARNING the result deserves a warning. */
 export const relativeSpread = (t: TimingSummary): number => (t.p90Ms - t.p10Ms) / t.medianMs;
 export const SPREAD_WARNING = 0.2;
+/**
+ * A fastest run under this fraction of the median: the runs went at two speeds. Seen on an H200
+ * with a short warm-up after seconds of CPU-side work: p10 to p90 within 2% of a 2.42 ms median,
+ * but the fastest run 0.644 ms, the speed the same kernel ran at later in the same config.
+ */
+export const TWO_SPEEDS_RATIO = 0.5;
+
+/** Why these timings should not be trusted as they stand (spread, or runs at two speeds); null when steady. */
+export function timingWarning(t: TimingSummary): string | null {
+  const why: string[] = [];
+  const spread = relativeSpread(t);
+  if (spread > SPREAD_WARNING) why.push(`spread ${(spread * 100).toFixed(0)}% ((p90 - p10) / median)`);
+  if (t.minMs < TWO_SPEEDS_RATIO * t.medianMs)
+    why.push(`two speeds: the fastest run ${t.minMs.toPrecision(3)} ms is under half the median`);
+  return why.length > 0 ? why.join('; ') : null;
+}

@@ -1,6 +1,6 @@
 import { html, LitElement, nothing } from 'lit';
 import type { BenchResultFile } from '../bench/result';
-import { relativeSpread, SPREAD_WARNING } from '../bench/stats';
+import { SPREAD_WARNING, timingWarning } from '../bench/stats';
 import { percent, sig } from './format';
 import { baseStyles } from './styles';
 
@@ -27,7 +27,7 @@ export class BenchTable extends LitElement {
     const r = this.result;
     if (!r) return nothing;
     const ceiling = r.bandwidthCeilingGBps;
-    const noisy = r.entries.filter((e) => e.timing && relativeSpread(e.timing) > SPREAD_WARNING);
+    const noisy = r.entries.filter((e) => e.timing && timingWarning(e.timing));
     const axis = r.suite.axis.name;
     return html`<div class="card">
       <h2>${this.title} ${this.pending ? html`<span class="badge">running…</span>` : nothing}</h2>
@@ -39,8 +39,9 @@ export class BenchTable extends LitElement {
       ${
         noisy.length > 0
           ? html`<p class="warn small" data-testid="spread-warning">
-              ⚠ Large spread: (p90 − p10) / median above ${SPREAD_WARNING * 100}% for ${noisy.length} of ${r.entries.length}
-              measurements (marked ⚠). Close other tabs, raise the budget, or distrust the medians.
+              ⚠ Unsteady timings for ${noisy.length} of ${r.entries.length} measurements (marked ⚠): a large spread
+              ((p90 − p10) / median above ${SPREAD_WARNING * 100}%) or runs at two speeds (the fastest under half the
+              median). Close other tabs, warm up longer, raise the budget, or distrust the medians.
             </p>`
           : nothing
       }
@@ -61,14 +62,14 @@ export class BenchTable extends LitElement {
           </tr>
           ${r.entries.map((e) => {
             const t = e.timing;
-            const spread = t ? relativeSpread(t) : 0;
+            const warning = t ? timingWarning(t) : null;
             const pass = e.checks?.every((c) => c.pass);
             return html`<tr>
               ${axis === 'config' ? nothing : html`<td class="num">${e.axisValue}</td>`}
               <td title=${e.ran ?? ''}>${e.label}</td>
               ${
                 e.status === 'ok' && t
-                  ? html`<td class="num">${sig(t.medianMs)}${spread > SPREAD_WARNING ? html` <span class="warn" title="spread ${percent(spread * 100)}">⚠</span>` : nothing}</td>
+                  ? html`<td class="num">${sig(t.medianMs)}${warning ? html` <span class="warn" title=${warning}>⚠</span>` : nothing}</td>
                       <td class="num muted">${sig(t.p10Ms)}</td>
                       <td class="num muted">${sig(t.p90Ms)}</td>
                       <td class="num muted">${sig(t.minMs)}</td>
