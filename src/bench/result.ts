@@ -46,6 +46,20 @@ export interface CheckSummary {
   readonly worst: string;
 }
 
+/**
+ * The runs behind a timing summary, in the order they ran (4 significant digits), so a reader can
+ * see how the time moved: a warm-up still ramping, runs at two speeds, slow first runs of each
+ * submission. Absent from files written before it existed.
+ */
+export interface TimingRecord {
+  /** Each warm-up run (one repetition each), ms. */
+  readonly warmupSamplesMs?: readonly number[];
+  /** Each timed run, ms per repetition (what the summary summarizes). */
+  readonly samplesMs?: readonly number[];
+  /** Timed runs per submission, in order: they sum to samplesMs.length. */
+  readonly batches?: readonly number[];
+}
+
 export interface BenchEntry {
   readonly config: string;
   readonly axisValue: number;
@@ -59,7 +73,7 @@ export interface BenchEntry {
   readonly status: 'ok' | 'skipped' | 'failed';
   /** Why a variant was skipped or failed. */
   readonly reason?: string;
-  readonly timing?: TimingSummary & { readonly repsPerRun: number; readonly warmupMs: number };
+  readonly timing?: TimingSummary & { readonly repsPerRun: number; readonly warmupMs: number } & TimingRecord;
   readonly bytesMoved?: number;
   readonly flops?: number;
   /** From the median time. */
@@ -120,6 +134,11 @@ export function parseResultFile(json: unknown, fileName = 'result file'): BenchR
       for (const k of ['medianMs', 'p10Ms', 'p90Ms', 'minMs']) {
         if (typeof t[k] !== 'number' || !Number.isFinite(t[k]))
           fail(`entries[${i}].timing.${k} is not a finite number`);
+      }
+      for (const k of ['warmupSamplesMs', 'samplesMs', 'batches']) {
+        const a = t[k];
+        if (a !== undefined && !(Array.isArray(a) && a.every((x) => typeof x === 'number' && Number.isFinite(x))))
+          fail(`entries[${i}].timing.${k} is not an array of finite numbers`);
       }
     }
   }

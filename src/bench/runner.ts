@@ -217,6 +217,10 @@ function finish(hooks: BenchHooks, e: BenchEntry): BenchEntry {
   return e;
 }
 
+/** Warm-up runs kept in a result (the first ones: where a ramp shows). */
+const MAX_RECORDED_WARMUP = 500;
+const round4 = (x: number) => Number(x.toPrecision(4));
+
 /** Milliseconds of GPU work one timed submission aims for: long enough that the GPU stays busy, short enough to stay responsive. */
 const BATCH_MS = 50;
 
@@ -256,10 +260,14 @@ async function timeKernel(
   const warmStart = performance.now();
   let single = Number.POSITIVE_INFINITY;
   let warmRuns = 0;
+  const warmupSamples: number[] = [];
   while (warmRuns < 2 || performance.now() - warmStart < settings.warmupMs) {
     if (hooks.signal?.aborted) throw new BenchCancelled();
     const count = warmRuns === 0 ? 1 : batchOf(single, passesPerRep, Number.POSITIVE_INFINITY);
-    for (const t of await timer.timeSamples(record(1), count)) single = Math.min(single, t);
+    for (const t of await timer.timeSamples(record(1), count)) {
+      single = Math.min(single, t);
+      if (warmupSamples.length < MAX_RECORDED_WARMUP) warmupSamples.push(t);
+    }
     warmRuns += count;
     progress(warmRuns, 0, 'warmup');
   }
@@ -268,6 +276,7 @@ async function timeKernel(
   const reps = Math.min(maxReps, Math.max(1, Math.ceil(settings.minSampleMs / Math.max(single, 1e-4))));
 
   const samples: number[] = [];
+  const batches: number[] = [];
   const start = performance.now();
   while (
     samples.length < settings.minRuns ||
@@ -276,7 +285,15 @@ async function timeKernel(
     if (hooks.signal?.aborted) throw new BenchCancelled();
     const count = batchOf(single * reps, passesPerRep * reps, settings.maxRuns - samples.length);
     for (const t of await timer.timeSamples(record(reps), count)) samples.push(t / reps);
+    batches.push(count);
     progress(samples.length, settings.minRuns, 'timing');
   }
-  return { ...summarize(samples), repsPerRun: reps, warmupMs };
+  return {
+    ...summarize(samples),
+    repsPerRun: reps,
+    warmupMs,
+    warmupSamplesMs: warmupSamples.map(round4),
+    samplesMs: samples.map(round4),
+    batches,
+  };
 }

@@ -27,6 +27,13 @@ describe('bench CLI', () => {
     for (const e of r.entries) {
       expect(e.status, e.reason).toBe('ok');
       expect(e.timing?.runs).toBeGreaterThanOrEqual(2);
+      // Every timed run is in the file, in order, with the submissions that held them.
+      const t = e.timing;
+      expect(t?.samplesMs?.length).toBe(t?.runs);
+      expect(t?.batches?.reduce((a, b) => a + b, 0)).toBe(t?.runs);
+      // Kept to 4 significant digits.
+      expect(Math.abs(Math.min(...(t?.samplesMs ?? [])) / (t?.minMs ?? 0) - 1)).toBeLessThan(1e-3);
+      expect(t?.warmupSamplesMs?.length).toBeGreaterThanOrEqual(2);
       expect(e.checks?.every((c) => c.pass)).toBe(true);
     }
     expect(r.entries[3].ran).toMatch(/^auto → paged/);

@@ -96,6 +96,12 @@ describe('result import', () => {
       ok: false,
       message: 'cut.json: entries[1].timing is missing',
     });
+    const badSamples = JSON.parse(resultJson(run));
+    badSamples.entries[1].timing.samplesMs = [0.5, 'fast'];
+    expect(importResultText(JSON.stringify(badSamples), 'samples.json')).toEqual({
+      ok: false,
+      message: 'samples.json: entries[1].timing.samplesMs is not an array of finite numbers',
+    });
   });
 
   it('names exports after the suite and time, and writes CSV rows', () => {
