@@ -9,6 +9,8 @@ export interface Prng {
   nextFloat(): number;
   /** Next value in [lo, hi). */
   uniform(lo: number, hi: number): number;
+  /** The next out.length values of nextU32, into `out` (the same draws, without a call per value). */
+  fillU32(out: Uint32Array): void;
 }
 
 export function createPrng(seed: number): Prng {
@@ -22,9 +24,21 @@ export function createPrng(seed: number): Prng {
     return (t ^ (t >>> 14)) >>> 0;
   };
   const nextFloat = (): number => nextU32() / 4294967296;
+  const fillU32 = (out: Uint32Array): void => {
+    let s = state;
+    for (let i = 0; i < out.length; i++) {
+      s = (s + 0x6d2b79f5) >>> 0;
+      let t = s;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      out[i] = t ^ (t >>> 14);
+    }
+    state = s;
+  };
   return {
     nextU32,
     nextFloat,
     uniform: (lo, hi) => lo + (hi - lo) * nextFloat(),
+    fillU32,
   };
 }

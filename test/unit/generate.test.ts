@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { noSharingProblem, sharedPrefixProblem } from '../../src/problem/builders';
 import { roundToF16 } from '../../src/problem/f16';
-import { generateProblemData } from '../../src/problem/generate';
+import { drawToF16, generateProblemData } from '../../src/problem/generate';
 import { createPrng } from '../../src/problem/prng';
 import { resolveProblem } from '../../src/problem/validate';
 
@@ -67,5 +67,44 @@ describe('generateProblemData', () => {
       if (k16[i] !== k32[i]) differ++;
     }
     expect(differ).toBeGreaterThan(k32.length / 2);
+  });
+
+  it('rounds to f16 exactly as roundToF16 of each draw (ties, the subnormal edge, the ends of the range)', () => {
+    // j = k - 2^31 for a draw k: x = j / 2^31.
+    const js: number[] = [0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 2 ** 17, 2 ** 17 - 1, -(2 ** 17), 2 ** 17 + 64];
+    // Exact ties between two f16 values: odd multiples of half an ulp, at several exponents and below 2^-14.
+    for (const shift of [7, 8, 12, 20, 21])
+      for (const m of [1, 2, 3, 1023, 1024, 2047]) {
+        const tie = (2 * m + 1) * 2 ** (shift - 1);
+        if (tie < 2 ** 31) js.push(tie, -tie, tie - 1, tie + 1);
+      }
+    const rng = createPrng(11);
+    for (let i = 0; i < 200_000; i++) js.push(rng.nextU32() - 2 ** 31, (rng.nextU32() % 2 ** 18) - 2 ** 17);
+    const f16 = (j: number) => drawToF16(j + 2 ** 31);
+    const bad = js.filter((j) => !Object.is(f16(j), roundToF16(j / 2 ** 31)));
+    expect(bad.slice(0, 5).map((j) => `${j}: ${f16(j)} vs ${roundToF16(j / 2 ** 31)}`)).toEqual([]);
+  });
+
+  it('draws f16 problems from the same sequence as rng.uniform, rounded value by value', () => {
+    const f16 = resolveProblem({ ...spec, kvDtype: 'f16' });
+    const data = generateProblemData(f16, 9);
+    const rng = createPrng(9);
+    const next = (n: number, round: boolean) =>
+      Float32Array.from({ length: n }, () => (round ? roundToF16(rng.uniform(-1, 1)) : rng.uniform(-1, 1)));
+    expect(data.q).toEqual(next(data.q.length, false));
+    for (const s of f16.segments) {
+      const n = 2 * s.length * 16;
+      expect(data.kv.get(s.id)?.k).toEqual(next(n, true));
+      expect(data.kv.get(s.id)?.v).toEqual(next(n, true));
+    }
+  });
+
+  it('fillU32 gives the same draws as nextU32, and leaves the generator where they would', () => {
+    const a = createPrng(123);
+    const b = createPrng(123);
+    const filled = new Uint32Array(1000);
+    a.fillU32(filled);
+    expect([...filled]).toEqual(Array.from({ length: 1000 }, () => b.nextU32()));
+    expect(a.nextU32()).toBe(b.nextU32());
   });
 });
