@@ -54,9 +54,23 @@ export const f16BitsToF32 = (h: number): number => F16_VALUES[h & 0xffff];
 /** The f16 value nearest to x, as a number. */
 export const roundToF16 = (x: number): number => f16BitsToF32(f32ToF16Bits(x));
 
+/**
+ * f32ToF16Bits of every element. Values that are already normal f16 values (what f16 problems
+ * hold: f32 exponent 113..142 and the low 13 mantissa bits zero) and zeros are re-encoded from their
+ * f32 bits directly; anything else (subnormal f16, values needing rounding, infinities, NaN) goes
+ * through f32ToF16Bits.
+ */
 export function toF16Bits(a: Float32Array): Uint16Array {
   const out = new Uint16Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = f32ToF16Bits(a[i]);
+  const bits = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  for (let i = 0; i < a.length; i++) {
+    const b = bits[i];
+    const e = (b >>> 23) & 0xff;
+    if (e >= 113 && e <= 142 && (b & 0x1fff) === 0)
+      out[i] = ((b >>> 16) & 0x8000) | ((e - 112) << 10) | ((b >>> 13) & 0x3ff);
+    else if ((b & 0x7fffffff) === 0) out[i] = (b >>> 16) & 0x8000;
+    else out[i] = f32ToF16Bits(a[i]);
+  }
   return out;
 }
 

@@ -81,6 +81,39 @@ describe('f16BitsToF32', () => {
 });
 
 describe('array helpers', () => {
+  it('toF16Bits equals f32ToF16Bits element by element: every f16 value, their f32 neighbours, random f32', () => {
+    const a: number[] = [];
+    const f32 = new Float32Array(1);
+    const u32 = new Uint32Array(f32.buffer);
+    for (let h = 0; h < 65536; h++) {
+      const x = f16BitsToF32(h);
+      a.push(x);
+      if (Number.isFinite(x)) {
+        f32[0] = x;
+        const b = u32[0];
+        for (const d of [1, -1, 0x1000, 0x1fff]) {
+          u32[0] = (b + d) >>> 0;
+          a.push(f32[0]);
+        }
+      }
+    }
+    let seed = 7;
+    for (let i = 0; i < 100_000; i++) {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      u32[0] = seed;
+      a.push(f32[0]);
+    }
+    const arr = Float32Array.from(a);
+    const fast = toF16Bits(arr);
+    const bad: string[] = [];
+    arr.forEach((x, i) => {
+      if (fast[i] !== f32ToF16Bits(x) && bad.length < 5) bad.push(`${x}: ${fast[i]} vs ${f32ToF16Bits(x)}`);
+    });
+    expect(bad).toEqual([]);
+    // A subarray view encodes its own elements.
+    expect([...toF16Bits(arr.subarray(3, 9))]).toEqual([...fast.subarray(3, 9)]);
+  });
+
   it('toF16Bits / fromF16Bits round f32 arrays to f16 values', () => {
     const a = new Float32Array([0, 1, -1.5, 0.1, 70000, 2 ** -24]);
     const bits = toF16Bits(a);
