@@ -21,6 +21,7 @@ struct SeqInfo {
   block_start: u32,  // first entry of this sequence in block_table
   out_base: u32,     // output index of local row 0, partition 0
   out_stride: u32,   // partitions of this sequence (1 without split-K)
+  batch_index: u32,  // the sequence's index in the batch (its q rows); wg.z counts within a pool shard
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -31,7 +32,7 @@ struct SeqInfo {
 @group(0) @binding(7) var<storage, read_write> out_lse: array<f32>;
 
 // What one workgroup of the paged grid covers: x = partition, y = KV head * row tiles + tile,
-// z = sequence. `rows_per_tile` is the kernel's ROWS.
+// z = sequence of the dispatch's pool shard (src/paged/shards.ts). `rows_per_tile` is the kernel's ROWS.
 struct PagedWork {
   seq: SeqInfo,
   part: u32,
@@ -59,6 +60,6 @@ fn paged_work(wg: vec3<u32>, rows_per_tile: u32) -> PagedWork {
     first_row,
     min(rows_per_tile, params.rows_per_group - first_row),
     local0,
-    wg.z * params.heads_q * params.queries_per_seq + local0,
+    seq.batch_index * params.heads_q * params.queries_per_seq + local0,
   );
 }

@@ -6,6 +6,7 @@ import { checkBufferPlan, createOutputBuffer, uploadStorage, uploadUniform } fro
 import type { GpuContext } from '../gpu/context';
 import { BLOCK_SIZES } from '../paged/block-pool';
 import { buildPagedCache, type PagedCacheOptions, pagedPoolBlocks } from '../paged/build';
+import { type PoolShard, planPoolShards, shardSpec } from '../paged/shards';
 import {
   batchSize,
   lseElements,
@@ -50,6 +51,11 @@ import {
  * (< SPLIT_K_MIN_WORKGROUPS workgroups, too few to keep a large GPU's loads in flight) or the longest sequence is
  * over SPLIT_K_LONG tokens (as vLLM, which always splits past 8192 so that a few long sequences do
  * not serialize on a few workgroups).
+ *
+ * Pool shards (src/paged/shards.ts): when one pool would exceed maxStorageBufferBindingSize or
+ * maxBufferSize, runs of consecutive sequences get pools, tables and a dispatch of their own (in the
+ * same pass; a block shared across shards is stored in each), so the batch is limited by device
+ * memory, not by one binding. The variant names the shard count when there is more than one.
  *
  * Bytes moved: Q + O + LSE, each sequence's K and V once (shared blocks count once per sequence,
  * since each sequence reads them), the block tables and sequence table, and with split-K the
@@ -184,11 +190,21 @@ export function pagedPlan(spec: ProblemSpec, options: KernelOptions): PagedPlan 
   };
 }
 
-const poolBytes = (spec: ProblemSpec, plan: PagedPlan, f: KvFormat): number =>
-  plan.poolBlocks * spec.headsKV * plan.blockSize * spec.headDim * kvFormatBytes(f);
+/** u32 words of one sequence's SeqInfo (shaders/paged-bindings.wgsl). */
+const SEQ_WORDS = 5;
+
+const blockBytes = (spec: ProblemSpec, plan: PagedPlan, f: KvFormat): number =>
+  spec.headsKV * plan.blockSize * spec.headDim * kvFormatBytes(f);
+
+/** The pool shards for this device (one when the whole pool fits one buffer), or why a sequence alone does not fit. */
+function poolShards(spec: ProblemSpec, plan: PagedPlan, format: KvFormat, gpu: GpuContext): PoolShard[] | string {
+  const { maxStorageBufferBindingSize: binding, maxBufferSize: buffer } = gpu.limits;
+  const limit = binding <= buffer ? 'maxStorageBufferBindingSize' : 'maxBufferSize';
+  return planPoolShards(spec, plan.blockSize, blockBytes(spec, plan, format), Math.min(binding, buffer), limit);
+}
 
 function cost(spec: ProblemSpec, plan: PagedPlan, format: KvFormat): KernelCost {
-  const tables = 4 * plan.tableEntries + 16 * batchSize(spec);
+  const tables = 4 * plan.tableEntries + 4 * SEQ_WORDS * batchSize(spec);
   const partials = 2 * plan.partials * (spec.headDim + 1) * 4;
   return {
     bytesMoved: queryOutputBytes(spec) + perSequenceKvBytes(spec, kvFormatBytes(format)) + tables + partials,
@@ -199,16 +215,24 @@ function cost(spec: ProblemSpec, plan: PagedPlan, format: KvFormat): KernelCost 
 function buffers(spec: ProblemSpec, gpu: GpuContext, options: KernelOptions): BufferRequest[] {
   const plan = pagedPlan(spec, options);
   const format = kvFormatFor(spec.kvDtype, gpu);
-  const pool = poolBytes(spec, plan, format);
-  const list: BufferRequest[] = [
-    { label: 'q', bytes: qElements(spec) * 4 },
-    { label: `k pool (${plan.poolBlocks} blocks of ${plan.blockSize})`, bytes: pool },
-    { label: `v pool (${plan.poolBlocks} blocks of ${plan.blockSize})`, bytes: pool },
-    { label: 'sequence table', bytes: 16 * batchSize(spec) },
-    { label: 'block table', bytes: 4 * Math.max(1, plan.tableEntries) },
-    { label: 'o', bytes: qElements(spec) * 4 },
-    { label: 'lse', bytes: lseElements(spec) * 4 },
-  ];
+  const found = poolShards(spec, plan, format, gpu);
+  // Without shards that fit, the one pool is listed, and the buffer check names the limit it exceeds.
+  const shards: readonly PoolShard[] =
+    typeof found === 'string' ? [{ first: 0, count: batchSize(spec), poolBlocks: plan.poolBlocks }] : found;
+  const list: BufferRequest[] = [{ label: 'q', bytes: qElements(spec) * 4 }];
+  const lens = sequenceLengths(spec);
+  shards.forEach((s, i) => {
+    const of = shards.length > 1 ? `, shard ${i + 1} of ${shards.length}` : '';
+    const pool = s.poolBlocks * blockBytes(spec, plan, format);
+    const entries = lens.slice(s.first, s.first + s.count).reduce((a, L) => a + Math.ceil(L / plan.blockSize), 0);
+    list.push(
+      { label: `k pool (${s.poolBlocks} blocks of ${plan.blockSize}${of})`, bytes: pool },
+      { label: `v pool (${s.poolBlocks} blocks of ${plan.blockSize}${of})`, bytes: pool },
+      { label: `sequence table${of}`, bytes: 4 * SEQ_WORDS * s.count },
+      { label: `block table${of}`, bytes: 4 * Math.max(1, entries) },
+    );
+  });
+  list.push({ label: 'o', bytes: qElements(spec) * 4 }, { label: 'lse', bytes: lseElements(spec) * 4 });
   if (plan.splitK) {
     list.push(
       { label: 'partial o', bytes: plan.partials * spec.headDim * 4 },
@@ -234,7 +258,8 @@ function unsupported(spec: ProblemSpec, gpu: GpuContext, options: KernelOptions)
   for (const [what, n] of dims) {
     if (n > max) return `${what} = ${n} exceeds maxComputeWorkgroupsPerDimension (${max})`;
   }
-  return null;
+  const shards = poolShards(spec, plan, kvFormatFor(spec.kvDtype, gpu), gpu);
+  return typeof shards === 'string' ? shards : null;
 }
 
 /**
@@ -257,25 +282,20 @@ export function preparePaged(
   const D = spec.headDim;
   const rowsPerSeq = spec.headsQ * spec.queriesPerSeq;
 
-  const { cache, sequenceIds } = buildPagedCache(data, plan.blockSize, cacheOptions);
+  const shardList = poolShards(spec, plan, format, gpu);
+  if (typeof shardList === 'string') throw new Error(`paged kernel: ${shardList}`);
   const lens = sequenceLengths(spec);
-  const seqWords = new Uint32Array(B * 4);
-  const table = new Uint32Array(Math.max(1, plan.tableEntries));
+  // Each sequence's first partial (split-K) or output row (without), in batch order across shards.
+  const outBase: number[] = [];
   const rowParts: number[][] = [];
-  let at = 0;
   let partBase = 0;
   for (let b = 0; b < B; b++) {
-    const t = cache.table(sequenceIds[b]);
-    if (t.length !== lens[b])
-      throw new Error(`paged kernel: sequence ${b} has ${t.length} tokens, expected ${lens[b]}`);
-    table.set(t.blocks, at);
     const n = plan.parts[b];
-    seqWords.set([lens[b], at, plan.splitK ? partBase : b * rowsPerSeq, plan.splitK ? n : 1], b * 4);
+    outBase.push(plan.splitK ? partBase : b * rowsPerSeq);
     if (plan.splitK) {
       for (let r = 0; r < rowsPerSeq; r++) rowParts.push(Array.from({ length: n }, (_, p) => partBase + r * n + p));
       partBase += n * rowsPerSeq;
     }
-    at += t.blocks.length;
   }
 
   const params = new ArrayBuffer(48);
@@ -309,39 +329,62 @@ export function preparePaged(
   const pipeline = gpu.pipeline(key, () => ({ label: key, layout: 'auto', compute }));
 
   const q = uploadStorage(gpu, 'q', data.q);
-  const k = uploadStorage(gpu, 'k pool', encodeKv(cache.pool.k, format));
-  const v = uploadStorage(gpu, 'v pool', encodeKv(cache.pool.v, format));
   const uniform = uploadUniform(gpu, 'paged params', new Uint8Array(params));
-  const seqBuf = uploadStorage(gpu, 'paged sequence table', seqWords);
-  const tableBuf = uploadStorage(gpu, 'paged block table', table);
   const o = createOutputBuffer(gpu, 'o', qElements(spec) * 4);
   const lse = createOutputBuffer(gpu, 'lse', lseElements(spec) * 4);
   const partO = plan.splitK ? createOutputBuffer(gpu, 'partial o', plan.partials * D * 4) : null;
   const partLse = plan.splitK ? createOutputBuffer(gpu, 'partial lse', plan.partials * 4) : null;
-  const bindGroup = bindBuffers(gpu.device, pipeline, key, [
-    uniform,
-    q,
-    k,
-    v,
-    seqBuf,
-    tableBuf,
-    partO ?? o,
-    partLse ?? lse,
-  ]);
+  // Per shard: its sequences' blocks in a cache of their own (built, uploaded and dropped one shard
+  // at a time, so the host holds one shard's pool at once), their block tables and SeqInfos.
+  const shards = shardList.map((s, i) => {
+    const of = shardList.length > 1 ? ` (shard ${i + 1} of ${shardList.length})` : '';
+    const { cache, sequenceIds } = buildPagedCache({ ...data, spec: shardSpec(spec, s) }, plan.blockSize, cacheOptions);
+    const seqWords = new Uint32Array(s.count * SEQ_WORDS);
+    const blocks: number[] = [];
+    for (let j = 0; j < s.count; j++) {
+      const b = s.first + j;
+      const t = cache.table(sequenceIds[j]);
+      if (t.length !== lens[b])
+        throw new Error(`paged kernel: sequence ${b} has ${t.length} tokens, expected ${lens[b]}`);
+      seqWords.set([lens[b], blocks.length, outBase[b], plan.splitK ? plan.parts[b] : 1, b], j * SEQ_WORDS);
+      for (const blk of t.blocks) blocks.push(blk);
+    }
+    const owned = [
+      uploadStorage(gpu, `k pool${of}`, encodeKv(cache.pool.k, format)),
+      uploadStorage(gpu, `v pool${of}`, encodeKv(cache.pool.v, format)),
+      uploadStorage(gpu, `paged sequence table${of}`, seqWords),
+      uploadStorage(gpu, `paged block table${of}`, Uint32Array.from(blocks.length > 0 ? blocks : [0])),
+    ];
+    const [k, v, seqBuf, tableBuf] = owned;
+    const bindGroup = bindBuffers(gpu.device, pipeline, `${key}${of}`, [
+      uniform,
+      q,
+      k,
+      v,
+      seqBuf,
+      tableBuf,
+      partO ?? o,
+      partLse ?? lse,
+    ]);
+    return { count: s.count, bindGroup, owned };
+  });
   const merge: LseMerge | null =
     partO && partLse ? createLseMerge(gpu, D, { partO, partLse, o, lse }, rowParts as RowParts) : null;
 
   const split = plan.splitK ? `split-K ${plan.partitionSize}` : 'no split-K';
+  const sharded = shards.length > 1 ? `, ${shards.length} pool shards` : '';
   return {
-    variant: `paged (block ${plan.blockSize}, ${split}, ${typeof sg === 'string' ? 'portable' : `subgroups, ${sg.lanes} lanes a token`}, KV ${format})`,
+    variant: `paged (block ${plan.blockSize}, ${split}, ${typeof sg === 'string' ? 'portable' : `subgroups, ${sg.lanes} lanes a token`}, KV ${format}${sharded})`,
     o,
     lse,
     cost: cost(spec, plan, format),
     encode(_encoder, openPass) {
       const pass = openPass('paged');
       pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(plan.maxParts, spec.headsKV * plan.rowTiles, B);
+      for (const s of shards) {
+        pass.setBindGroup(0, s.bindGroup);
+        pass.dispatchWorkgroups(plan.maxParts, spec.headsKV * plan.rowTiles, s.count);
+      }
       pass.end();
       if (merge) {
         const mergePass = openPass('paged split-K merge');
@@ -351,7 +394,7 @@ export function preparePaged(
     },
     destroy() {
       merge?.destroy();
-      for (const buf of [q, k, v, uniform, seqBuf, tableBuf, o, lse, partO, partLse]) buf?.destroy();
+      for (const buf of [q, uniform, o, lse, partO, partLse, ...shards.flatMap((s) => s.owned)]) buf?.destroy();
     },
   };
 }

@@ -4,7 +4,8 @@ import { type KernelOutput, runKernel } from '../../src/gpu/run-kernel';
 import type { KernelDescriptor, KernelOptions } from '../../src/kernels/kernel';
 import { naiveKernel } from '../../src/kernels/naive';
 import { pagedKernel, pagedPlan, pagedSubgroupShape, preparePaged } from '../../src/kernels/paged';
-import type { PagedCacheOptions } from '../../src/paged/build';
+import { type PagedCacheOptions, pagedPoolBlocks } from '../../src/paged/build';
+import { planPoolShards, shardSpec } from '../../src/paged/shards';
 import { noSharingProblem, sharedPrefixProblem, unevenTreeProblem } from '../../src/problem/builders';
 import { generateProblemData } from '../../src/problem/generate';
 import type { ProblemInput } from '../../src/problem/problem';
@@ -40,6 +41,14 @@ async function check(
   const naive = await runKernel(gpu, naiveKernel, data);
   const cmp = compareResults(data.spec, naive, got);
   expect(cmp.pass, `paged vs naive: ${formatComparisonRow(cmp)}`).toBe(true);
+}
+
+/** The device as it is, except that it binds at most `bytes` a storage buffer (so the paged pool is sharded). */
+function withBindingLimit(gpu: GpuContext, bytes: number): GpuContext {
+  const limits: Record<string, number> = {};
+  for (const k in gpu.limits) limits[k] = (gpu.limits as unknown as Record<string, number>)[k];
+  limits.maxStorageBufferBindingSize = bytes;
+  return { ...gpu, limits: limits as unknown as GPUSupportedLimits };
 }
 
 describe('paged kernel vs the f64 reference and the naive kernel', () => {
@@ -159,6 +168,76 @@ describe('paged kernel vs the f64 reference and the naive kernel', () => {
     });
     await check(gpu, input, { blockSize: 32, splitK: true, partitionSize: 32 }, { shuffleSeed: 3 });
   });
+
+  // Pool shards: a binding limit that holds only the largest sequence's blocks, so the batch is cut
+  // into several runs of sequences, each with its own pools, tables and dispatch. The problems have
+  // long sequences so that the pools, not q, o or the partials, are what outgrows the limit.
+  const shardCases: [string, ProblemInput, KernelOptions][] = [
+    [
+      'shared prefix 300 + ragged suffixes, B7, GQA 8:2, D32, block 8',
+      sharedPrefixProblem({
+        batch: 7,
+        prefixLength: 300,
+        suffixLength: [0, 3, 200, 1, 333, 80, 170],
+        headsQ: 8,
+        headsKV: 2,
+        headDim: 32,
+      }),
+      { blockSize: 8 },
+    ],
+    [
+      'the same, split-K partitions of 64, portable kernel',
+      sharedPrefixProblem({
+        batch: 7,
+        prefixLength: 300,
+        suffixLength: [0, 3, 200, 1, 333, 80, 170],
+        headsQ: 8,
+        headsKV: 2,
+        headDim: 32,
+      }),
+      { blockSize: 8, splitK: true, partitionSize: 64, subgroups: false },
+    ],
+    [
+      'f16, no sharing, lengths 3 to 900, B6, MQA 4:1, D64, Lq3 causal, split-K 256',
+      {
+        ...noSharingProblem({
+          batch: 6,
+          length: [3, 900, 170, 400, 640, 4],
+          headsQ: 4,
+          headsKV: 1,
+          headDim: 64,
+          queriesPerSeq: 3,
+        }),
+        kvDtype: 'f16',
+      },
+      { blockSize: 16, splitK: true, partitionSize: 256 },
+    ],
+  ];
+  for (const [name, input, options] of shardCases) {
+    it(`pool shards: ${name}`, async () => {
+      const spec = resolveProblem(input);
+      const bs = options.blockSize ?? 16;
+      const blockBytes = spec.headsKV * bs * spec.headDim * (spec.kvDtype === 'f16' ? 2 : 4);
+      const largest = Math.max(
+        ...spec.sequences.map((_, b) => pagedPoolBlocks(shardSpec(spec, { first: b, count: 1 }), bs)),
+      );
+      const limit = largest * blockBytes;
+      const shards = planPoolShards(spec, bs, blockBytes, limit, 'limit');
+      if (typeof shards === 'string') throw new Error(shards);
+      expect(shards.length).toBeGreaterThanOrEqual(3);
+      const limited = withBindingLimit(gpu, limit);
+      const got = (await expectMatchesReference(limited, poisoned({ shuffleSeed: 5 }), input, options)) as KernelOutput;
+      expect(got.variant).toMatch(new RegExp(`, ${shards.length} pool shards\\)$`));
+      // And against the naive kernel on the device as it is.
+      const data = generateProblemData(spec, 1234);
+      const cmp = compareResults(spec, await runKernel(gpu, naiveKernel, data), got);
+      expect(cmp.pass, `paged vs naive: ${formatComparisonRow(cmp)}`).toBe(true);
+      // A byte less and the largest sequence fits no pool: refused, naming the limit.
+      expect(pagedKernel.unsupported(spec, withBindingLimit(gpu, limit - 1), options)).toMatch(
+        /needs \d+ bytes of K pool on its own; maxStorageBufferBindingSize is \d+/,
+      );
+    });
+  }
 
   it('refuses a block size that is not 8, 16 or 32', () => {
     const spec = resolveProblem(noSharingProblem({ batch: 1, length: 4, headsQ: 1, headsKV: 1, headDim: 16 }));
