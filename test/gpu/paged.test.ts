@@ -172,29 +172,19 @@ describe('paged kernel vs the f64 reference and the naive kernel', () => {
   // Pool shards: a binding limit that holds only the largest sequence's blocks, so the batch is cut
   // into several runs of sequences, each with its own pools, tables and dispatch. The problems have
   // long sequences so that the pools, not q, o or the partials, are what outgrows the limit.
+  const longPrefix = sharedPrefixProblem({
+    batch: 7,
+    prefixLength: 300,
+    suffixLength: [0, 3, 200, 1, 333, 80, 170],
+    headsQ: 8,
+    headsKV: 2,
+    headDim: 32,
+  });
   const shardCases: [string, ProblemInput, KernelOptions][] = [
-    [
-      'shared prefix 300 + ragged suffixes, B7, GQA 8:2, D32, block 8',
-      sharedPrefixProblem({
-        batch: 7,
-        prefixLength: 300,
-        suffixLength: [0, 3, 200, 1, 333, 80, 170],
-        headsQ: 8,
-        headsKV: 2,
-        headDim: 32,
-      }),
-      { blockSize: 8 },
-    ],
+    ['shared prefix 300 + ragged suffixes, B7, GQA 8:2, D32, block 8', longPrefix, { blockSize: 8 }],
     [
       'the same, split-K partitions of 64, portable kernel',
-      sharedPrefixProblem({
-        batch: 7,
-        prefixLength: 300,
-        suffixLength: [0, 3, 200, 1, 333, 80, 170],
-        headsQ: 8,
-        headsKV: 2,
-        headDim: 32,
-      }),
+      longPrefix,
       { blockSize: 8, splitK: true, partitionSize: 64, subgroups: false },
     ],
     [
