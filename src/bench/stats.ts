@@ -40,12 +40,27 @@ export const SPREAD_WARNING = 0.2;
  */
 export const TWO_SPEEDS_RATIO = 0.5;
 
-/** Why these timings should not be trusted as they stand (spread, or runs at two speeds); null when steady. */
-export function timingWarning(t: TimingSummary): string | null {
-  const why: string[] = [];
+export interface TimingWarning {
+  readonly kind: 'spread' | 'two speeds';
+  readonly text: string;
+}
+
+/** Why these timings should not be trusted as they stand (spread, runs at two speeds); empty when steady. */
+export function timingWarnings(t: TimingSummary): TimingWarning[] {
+  const why: TimingWarning[] = [];
   const spread = relativeSpread(t);
-  if (spread > SPREAD_WARNING) why.push(`spread ${(spread * 100).toFixed(0)}% ((p90 - p10) / median)`);
+  if (spread > SPREAD_WARNING)
+    why.push({ kind: 'spread', text: `spread ${(spread * 100).toFixed(0)}% ((p90 - p10) / median)` });
   if (t.minMs < TWO_SPEEDS_RATIO * t.medianMs)
-    why.push(`two speeds: the fastest run ${t.minMs.toPrecision(3)} ms is under half the median`);
-  return why.length > 0 ? why.join('; ') : null;
+    why.push({
+      kind: 'two speeds',
+      text: `two speeds: the fastest run ${t.minMs.toPrecision(3)} ms is under half the median`,
+    });
+  return why;
+}
+
+/** timingWarnings as one sentence; null when steady. */
+export function timingWarning(t: TimingSummary): string | null {
+  const why = timingWarnings(t);
+  return why.length > 0 ? why.map((w) => w.text).join('; ') : null;
 }

@@ -5,7 +5,7 @@ import { getSuite, suites } from '../../benches/suites';
 import { measureBandwidth } from '../bench/bandwidth';
 import type { BenchEntry, BenchResultFile, BenchSettings } from '../bench/result';
 import { defaultSettings, runSuite } from '../bench/runner';
-import { timingWarning } from '../bench/stats';
+import { timingWarnings } from '../bench/stats';
 import { formatBytes } from '../gpu/errors';
 import type { KvDtype } from '../problem/problem';
 import { cliGpu } from './gpu';
@@ -126,8 +126,8 @@ function entryRow(e: BenchEntry, ceilingGBps: number | undefined): string[] {
   if (e.status !== 'ok' || !e.timing)
     return [e.config, e.label, '', '', '', '', '', '', '', '', `${e.status.toUpperCase()}: ${e.reason}`];
   const t = e.timing;
-  const warning = timingWarning(t);
-  const spread = warning ? ` (${warning.startsWith('spread') ? 'spread' : 'two speeds'}!)` : '';
+  const [first] = timingWarnings(t);
+  const spread = first ? ` (${first.kind}!)` : '';
   return [
     e.config,
     e.label,

@@ -114,8 +114,10 @@ export function chooseKernel(
   const flopRate = paths.hydragenTensorCores ? RATES.hydragenTensorCores : RATES.hydragenPortable;
   const byteRate = paths.pagedSubgroups ? RATES.pagedSubgroups : RATES.pagedPortable;
   const pagedFlopRate = paths.pagedSubgroups ? RATES.pagedSubgroupsFlops : RATES.pagedPortableFlops;
-  const pagedTime = Math.max(bytes / byteRate, flops / pagedFlopRate);
-  const pagedBound = bytes / byteRate >= flops / pagedFlopRate ? 'its reads' : 'its FLOPs';
+  const readTime = bytes / byteRate;
+  const flopTime = flops / pagedFlopRate;
+  const pagedTime = Math.max(readTime, flopTime);
+  const pagedBound = readTime >= flopTime ? 'its reads' : 'its FLOPs';
   const efficiency = sharedPassEfficiency(
     spec,
     best.sharers * (spec.headsQ / spec.headsKV) * spec.queriesPerSeq,

@@ -39,34 +39,26 @@ export function planPoolShards(
   const lens = sequenceLengths(spec);
   const shards: PoolShard[] = [];
   let first = 0;
-  // A run's pool only grows as it takes more sequences, so the longest run that fits is found by
-  // doubling, then halving (O(log B) pool counts a shard, not one a sequence).
-  const blocksOf = (first: number, count: number) => pagedPoolBlocks(shardSpec(spec, { first, count }), blockSize);
   const fits = (blocks: number) => blocks * bytesPerBlock <= maxBytes;
   while (first < B) {
-    const alone = blocksOf(first, 1);
+    // Blocks of the run of `count` sequences from `first`; a run past the end never fits.
+    const blocksOf = (count: number) =>
+      count <= B - first ? pagedPoolBlocks(shardSpec(spec, { first, count }), blockSize) : Number.POSITIVE_INFINITY;
+    const alone = blocksOf(1);
     if (!fits(alone))
       return `sequence ${first} (${lens[first]} tokens) needs ${alone * bytesPerBlock} bytes of K pool on its own; ${limit} is ${maxBytes}`;
+    // A run's pool only grows as it takes more sequences, so the longest run that fits is found by
+    // doubling, then halving (O(log B) pool counts a shard, not one a sequence).
     let good = 1;
     let goodBlocks = alone;
-    let bad = B - first + 1; // a count known not to fit (or past the end)
-    for (let step = 2; step < bad; step *= 2) {
-      const blocks = blocksOf(first, step);
-      if (!fits(blocks)) {
-        bad = step;
-        break;
-      }
-      good = step;
-      goodBlocks = blocks;
-    }
-    if (bad > B - first) {
-      const rest = blocksOf(first, B - first);
-      if (fits(rest)) [good, goodBlocks, bad] = [B - first, rest, B - first + 1];
-      else bad = B - first;
+    let bad = 2;
+    for (let blocks = blocksOf(bad); fits(blocks); blocks = blocksOf(bad)) {
+      [good, goodBlocks] = [bad, blocks];
+      bad *= 2;
     }
     while (bad - good > 1) {
       const mid = (good + bad) >> 1;
-      const blocks = blocksOf(first, mid);
+      const blocks = blocksOf(mid);
       if (fits(blocks)) [good, goodBlocks] = [mid, blocks];
       else bad = mid;
     }

@@ -13,25 +13,28 @@ export interface Prng {
   fillU32(out: Uint32Array): void;
 }
 
+/** Mulberry32's step and its output for the stepped state. */
+const STEP = 0x6d2b79f5;
+function mix(s: number): number {
+  let t = s;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return (t ^ (t >>> 14)) >>> 0;
+}
+
 export function createPrng(seed: number): Prng {
   if (!Number.isFinite(seed)) throw new Error(`PRNG seed must be a finite number, got ${seed}`);
   let state = Math.trunc(seed) >>> 0;
   const nextU32 = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
+    state = (state + STEP) >>> 0;
+    return mix(state);
   };
   const nextFloat = (): number => nextU32() / 4294967296;
   const fillU32 = (out: Uint32Array): void => {
     let s = state;
     for (let i = 0; i < out.length; i++) {
-      s = (s + 0x6d2b79f5) >>> 0;
-      let t = s;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      out[i] = t ^ (t >>> 14);
+      s = (s + STEP) >>> 0;
+      out[i] = mix(s);
     }
     state = s;
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { quantile, relativeSpread, summarize, timingWarning } from '../../src/bench/stats';
+import { quantile, relativeSpread, summarize, timingWarning, timingWarnings } from '../../src/bench/stats';
 
 describe('timing statistics', () => {
   it('quantiles interpolate between order statistics', () => {
@@ -25,5 +25,6 @@ describe('timing statistics', () => {
     const twoSpeeds = summarize([...Array.from({ length: 60 }, (_, i) => 2.4 + (i % 4) * 0.01), 0.644, 0.65, 0.66]);
     expect(relativeSpread(twoSpeeds)).toBeLessThan(0.05);
     expect(timingWarning(twoSpeeds)).toBe('two speeds: the fastest run 0.644 ms is under half the median');
+    expect(timingWarnings(twoSpeeds).map((w) => w.kind)).toEqual(['two speeds']);
   });
 });
