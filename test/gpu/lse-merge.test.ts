@@ -6,11 +6,34 @@ import { createLseMerge, type RowParts } from '../../src/kernels/lse-merge';
 import { createPrng } from '../../src/problem/prng';
 import { mergePartials } from '../../src/reference/lse-merge';
 import { testGpu } from '../setup/gpu-entry';
+import { withLimits } from './with-limits';
 
 const D80 = 80;
 
+/** `pass`, except that each dispatchWorkgroups call also appends its workgroup counts to `into`. */
+function recordingDispatches(pass: GPUComputePassEncoder, into: number[][]): GPUComputePassEncoder {
+  return new Proxy(pass, {
+    get(target, key) {
+      if (key === 'dispatchWorkgroups')
+        return (...counts: number[]) => {
+          into.push(counts);
+          target.dispatchWorkgroups(...(counts as [number, number?, number?]));
+        };
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 /** Merge partials on the GPU; partial p has values from the PRNG and lse given. */
-async function gpuMerge(gpu: GpuContext, lses: number[], rowParts: RowParts, D = D80) {
+async function gpuMerge(
+  gpu: GpuContext,
+  lses: number[],
+  rowParts: RowParts,
+  D = D80,
+  /** Receives each dispatch's workgroup counts. */
+  dispatches: number[][] = [],
+) {
   const prng = createPrng(7);
   const partO = new Float32Array(lses.length * D).map(() => prng.uniform(-2, 2));
   const partLse = new Float32Array(lses);
@@ -25,7 +48,7 @@ async function gpuMerge(gpu: GpuContext, lses: number[], rowParts: RowParts, D =
     const merge = createLseMerge(gpu, D, bufs, rowParts);
     const enc = gpu.device.createCommandEncoder();
     const pass = enc.beginComputePass();
-    merge.dispatch(pass);
+    merge.dispatch(recordingDispatches(pass, dispatches));
     pass.end();
     gpu.device.queue.submit([enc.finish()]);
     const o = new Float32Array(await readBuffer(gpu, bufs.o, rows * D * 4));
@@ -117,11 +140,27 @@ describe('LSE merge kernel vs the f64 merge', () => {
     });
   }
 
+  // Rows are laid out over a 2-D grid once they outnumber maxComputeWorkgroupsPerDimension (65535
+  // on most devices). The device reports a lower limit here, so a few hundred rows take the 2-D
+  // path: 333 rows over 50 x 7 workgroups, the last row of workgroups partly past the end.
   it('more rows than one grid dimension holds (2-D grid)', async () => {
-    const n = 70_000;
+    const limited = withLimits(gpu, { maxComputeWorkgroupsPerDimension: 50 });
+    const n = 335;
     const lses = Array.from({ length: n }, (_, i) => (i % 7) - 3);
     const rowParts = Array.from({ length: n - 2 }, (_, r) => [r, r + 1, r + 2]);
-    const { out, expected } = await gpuMerge(gpu, lses, rowParts);
+    const dispatches: number[][] = [];
+    const { out, expected } = await gpuMerge(limited, lses, rowParts, D80, dispatches);
+    expect(dispatches).toEqual([[50, 7]]);
     expectRowsClose(out, expected);
+  });
+
+  it('refuses more rows than a 2-D grid holds, naming the limit', () => {
+    const limited = withLimits(gpu, { maxComputeWorkgroupsPerDimension: 16 });
+    const [partO, partLse, o, lse] = ['part o', 'part lse', 'o', 'lse'].map((l) => createOutputBuffer(gpu, l, 16));
+    const rowParts = Array.from({ length: 16 * 16 + 1 }, () => [0]);
+    expect(() => createLseMerge(limited, D80, { partO, partLse, o, lse }, rowParts)).toThrow(
+      /257 rows exceed 16\^2 workgroups/,
+    );
+    for (const b of [partO, partLse, o, lse]) b.destroy();
   });
 });
