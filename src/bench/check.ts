@@ -1,18 +1,33 @@
 import type { ProblemData, ProblemSpec } from '../problem/problem';
 import { lseElements } from '../problem/problem';
 import { referenceRows } from '../reference/attention';
-import { compareResults, compareTensor, type TensorErrors, toleranceFor, unflatten } from '../reference/compare';
+import {
+  type Comparison,
+  combineErrors,
+  compareResults,
+  compareTensor,
+  type TensorErrors,
+  toleranceFor,
+  unflatten,
+  type WorstElement,
+} from '../reference/compare';
 import type { CheckSummary } from './result';
 
 /**
- * Equivalence checks inside benchmarks. A full f64 reference of a benchmark-sized problem would take
- * minutes on the CPU, so the reference is computed for a deterministic sample of output rows (evenly
- * spaced, first and last included); kernels are compared with each other over every row.
+ * The comparisons behind every check (checkKernels in check-kernels.ts). A full f64 reference of a
+ * benchmark-sized problem would take minutes on the CPU, so the reference may be computed for a
+ * deterministic sample of output rows (evenly spaced, first and last included); kernels are
+ * compared with each other over every row.
  */
 
 export interface ReferenceSample {
+  /** Output rows the reference holds, ascending (row = (b * headsQ + h) * Lq + i). */
   readonly rows: readonly number[];
+  /** True when `rows` is every row of the problem: o and lse are then the whole reference. */
+  readonly full: boolean;
+  /** [rows, D] */
   readonly o: Float64Array;
+  /** [rows] */
   readonly lse: Float64Array;
 }
 
@@ -24,33 +39,66 @@ export function sampleRows(totalRows: number, count: number): number[] {
   return [...rows].sort((a, b) => a - b);
 }
 
+/** The reference on `count` evenly spaced rows (every row when there are at most `count`; Infinity for all). */
 export function sampleReference(data: ProblemData, count: number): ReferenceSample {
-  const rows = sampleRows(lseElements(data.spec), count);
-  return { rows, ...referenceRows(data, rows) };
+  const total = lseElements(data.spec);
+  if (count >= total) return { rows: sampleRows(total, total), full: true, ...referenceRows(data, null) };
+  const rows = sampleRows(total, count);
+  return { rows, full: false, ...referenceRows(data, rows) };
 }
 
-const rowLabel = (spec: ProblemSpec, row: number): string => {
-  const [b, h, i] = unflatten(row, [spec.sequences.length, spec.headsQ, spec.queriesPerSeq]);
-  return `b=${b},h=${h},i=${i}`;
-};
+/**
+ * Reference work (multiply-adds) above which only sampled rows are computed on the CPU; the sample is
+ * sized to about the same work (at least MIN_SAMPLED_ROWS rows), so the page stays responsive.
+ */
+export const FULL_REFERENCE_LIMIT = 2e7;
+export const MIN_SAMPLED_ROWS = 8;
+export const MAX_SAMPLED_ROWS = 256;
 
-function summary(against: string, rows: number, o: TensorErrors, lse: TensorErrors, worst: string): CheckSummary {
+/** Rows of the reference to compute: all when cheap, else as many as the work budget allows. */
+export function referenceRowCount(totalRows: number, work: number): number {
+  if (work <= FULL_REFERENCE_LIMIT) return totalRows;
+  const perRow = work / totalRows;
+  const rows = Math.floor(FULL_REFERENCE_LIMIT / perRow);
+  return Math.min(totalRows, Math.max(MIN_SAMPLED_ROWS, Math.min(MAX_SAMPLED_ROWS, rows)));
+}
+
+/** What a check against the reference is called in tables and result files. */
+export const referenceName = (ref: ReferenceSample): string =>
+  ref.full ? 'f64 reference' : 'f64 reference (sampled rows)';
+
+/** A worst element found among gathered rows, named by its place in the whole output ([b, h, i(, d)]). */
+function inWholeOutput(
+  spec: ProblemSpec,
+  rows: readonly number[],
+  w: WorstElement | null,
+  axes: readonly string[],
+): WorstElement | null {
+  if (!w) return null;
+  const row = rows[w.multiIndex[0]];
+  const D = spec.headDim;
+  const multiIndex = [
+    ...unflatten(row, [spec.sequences.length, spec.headsQ, spec.queriesPerSeq]),
+    ...w.multiIndex.slice(1),
+  ];
   return {
-    against,
-    rows,
-    pass: o.pass && lse.pass,
-    maxAbsErr: Math.max(o.maxAbsErr, lse.maxAbsErr),
-    maxRelErr: Math.max(o.maxRelErr, lse.maxRelErr),
-    worst,
+    ...w,
+    index: w.tensor === 'o' ? row * D + w.multiIndex[1] : row,
+    multiIndex,
+    label: `${w.tensor}[${multiIndex.map((x, a) => `${axes[a]}=${x}`).join(',')}]`,
   };
 }
 
-/** A kernel's output on the sampled rows vs the f64 reference, at the dtype's tolerance. */
-export function checkAgainstReference(
+/**
+ * A kernel's output vs the reference on the reference's rows, element by element at the dtype's
+ * tolerance; the worst element is named by its place in the whole output.
+ */
+export function compareWithReference(
   spec: ProblemSpec,
   ref: ReferenceSample,
   got: { o: Float32Array; lse: Float32Array },
-): CheckSummary {
+): Comparison {
+  if (ref.full) return compareResults(spec, ref, got);
   const D = spec.headDim;
   const n = ref.rows.length;
   const o = new Float32Array(n * D);
@@ -62,11 +110,23 @@ export function checkAgainstReference(
   const tol = toleranceFor(spec.kvDtype);
   const eo = compareTensor('o', [n, D], ['r', 'd'], ref.o, o, tol);
   const el = compareTensor('lse', [n], ['r'], ref.lse, lse, tol);
-  const w = (eo.worst?.ratio ?? -1) >= (el.worst?.ratio ?? -1) ? eo.worst : el.worst;
-  const worst = w
-    ? `${w.tensor}[${rowLabel(spec, ref.rows[w.multiIndex[0]])}${w.tensor === 'o' ? `,d=${w.multiIndex[1]}` : ''}]`
-    : '';
-  return summary('f64 reference (sampled rows)', n, eo, el, worst);
+  const named = (e: TensorErrors, axes: readonly string[]): TensorErrors => ({
+    ...e,
+    worst: inWholeOutput(spec, ref.rows, e.worst, axes),
+  });
+  return combineErrors(named(eo, ['b', 'h', 'i', 'd']), named(el, ['b', 'h', 'i']), tol);
+}
+
+/** One comparison as a result file records it. */
+export function checkSummary(against: string, rows: number, c: Comparison): CheckSummary {
+  return {
+    against,
+    rows,
+    pass: c.pass,
+    maxAbsErr: c.combined.maxAbsErr,
+    maxRelErr: c.combined.maxRelErr,
+    worst: c.combined.worst?.label ?? '',
+  };
 }
 
 /** A kernel's output vs another kernel's over every row, at the dtype's tolerance. */
@@ -76,6 +136,5 @@ export function checkAgainstKernel(
   baseline: { o: Float32Array; lse: Float32Array },
   got: { o: Float32Array; lse: Float32Array },
 ): CheckSummary {
-  const c = compareResults(spec, baseline, got);
-  return summary(label, lseElements(spec), c.o, c.lse, c.combined.worst?.label ?? '');
+  return checkSummary(label, lseElements(spec), compareResults(spec, baseline, got));
 }

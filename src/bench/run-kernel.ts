@@ -1,8 +1,13 @@
+import { checkBufferPlan, readBuffer } from '../gpu/buffers';
+import type { GpuContext } from '../gpu/context';
+import { GpuError, withErrorScopes } from '../gpu/errors';
 import type { KernelCost, KernelDescriptor, KernelOptions, PreparedKernel } from '../kernels/kernel';
-import { lseElements, type ProblemData, qElements } from '../problem/problem';
-import { checkBufferPlan, readBuffer } from './buffers';
-import type { GpuContext } from './context';
-import { GpuError, withErrorScopes } from './errors';
+import { lseElements, type ProblemData, type ProblemSpec, qElements } from '../problem/problem';
+
+/**
+ * Runs one kernel on one problem: refuse what cannot run here, prepare inside error scopes, run,
+ * read back. checkKernels (check-kernels.ts) drives every kernel through these.
+ */
 
 /** What one kernel produced for one problem. */
 export interface KernelOutput {
@@ -13,6 +18,43 @@ export interface KernelOutput {
   readonly cost: KernelCost;
 }
 
+/**
+ * Throw when `kernel` cannot run `spec` on this device with these options, before anything is
+ * allocated: a GpuError with the kernel's own refusal, or a GpuLimitError naming the buffer and the
+ * limit it is over (or a GpuError for the plausibility budget).
+ */
+export function checkRunnable(
+  gpu: GpuContext,
+  kernel: KernelDescriptor,
+  spec: ProblemSpec,
+  options: KernelOptions = {},
+): void {
+  const why = kernel.unsupported(spec, gpu, options);
+  if (why) throw new GpuError(`${kernel.name}: ${why}`);
+  checkBufferPlan(gpu, kernel.buffers(spec, gpu, options), `${kernel.name} kernel`);
+}
+
+/**
+ * Why `kernel` cannot run `spec` here (what checkRunnable would throw, without the kernel's name in
+ * front of its own refusal), or null when it can.
+ */
+export function kernelRefusal(
+  gpu: GpuContext,
+  kernel: KernelDescriptor,
+  spec: ProblemSpec,
+  options: KernelOptions = {},
+): string | null {
+  const why = kernel.unsupported(spec, gpu, options);
+  if (why) return why;
+  try {
+    checkBufferPlan(gpu, kernel.buffers(spec, gpu, options), `${kernel.name} kernel`);
+    return null;
+  } catch (e) {
+    if (e instanceof GpuError) return e.message;
+    throw e;
+  }
+}
+
 /** Check the kernel can run the problem here, then allocate and upload inside error scopes. */
 export async function prepareKernel(
   gpu: GpuContext,
@@ -21,9 +63,7 @@ export async function prepareKernel(
   options: KernelOptions = {},
 ): Promise<PreparedKernel> {
   if (gpu.isLost) throw new GpuError('the WebGPU device was lost; acquire a new one');
-  const why = kernel.unsupported(data.spec, gpu, options);
-  if (why) throw new GpuError(`${kernel.name}: ${why}`);
-  checkBufferPlan(gpu, kernel.buffers(data.spec, gpu, options), `${kernel.name} kernel`);
+  checkRunnable(gpu, kernel, data.spec, options);
   return withErrorScopes(gpu.device, `${kernel.name}: prepare`, () => kernel.prepare(gpu, data, options));
 }
 

@@ -1,14 +1,13 @@
 import type { BenchConfig, BenchSuite, BenchVariant } from '../../benches/suite';
 import type { GpuContext } from '../gpu/context';
-import { GpuError } from '../gpu/errors';
-import { prepareKernel, runPrepared } from '../gpu/run-kernel';
+import type { PassOpener } from '../gpu/pass-opener';
 import { createTimer, type GpuTimer, MAX_TIMED_PASSES } from '../gpu/timer';
-import type { PassOpener, PreparedKernel } from '../kernels/kernel';
-import { getKernel } from '../kernels/registry';
+import type { PreparedKernel } from '../kernels/kernel';
 import { generateProblemData } from '../problem/generate';
 import { specToInput } from '../problem/problem';
 import { resolveProblem } from '../problem/validate';
-import { checkAgainstKernel, checkAgainstReference, sampleReference } from './check';
+import { sampleReference } from './check';
+import { checkKernels } from './check-kernels';
 import {
   type BenchEntry,
   type BenchResultFile,
@@ -144,70 +143,59 @@ export async function runConfig(
   const spec = resolveProblem(config.input);
   const data = generateProblemData(spec, settings.seed);
   const reference = sampleReference(data, settings.checkRows);
-  let baseline: { label: string; o: Float32Array; lse: Float32Array } | undefined;
   const entries: BenchEntry[] = [];
+  let timing: NonNullable<BenchEntry['timing']> | undefined;
 
-  for (let v = 0; v < config.variants.length; v++) {
-    cancelled();
-    const variant = config.variants[v];
-    const label = variantLabel(variant);
-    const base = {
-      config: config.label,
-      axisValue: config.axisValue,
-      problem: specToInput(spec),
-      label,
-      kernel: variant.kernel,
-      options: variant.options ?? {},
-    };
-    progress(v, label, 'prepare');
-    let prepared: PreparedKernel | undefined;
-    try {
-      const kernel = getKernel(variant.kernel);
-      const options = variant.options ?? {};
-      const why = kernel.unsupported(spec, gpu, options);
-      if (why) {
-        entries.push(finish(hooks, { ...base, status: 'skipped', reason: why }));
-        continue;
-      }
-      try {
-        prepared = await prepareKernel(gpu, kernel, data, options);
-      } catch (e) {
-        if (e instanceof GpuError && !gpu.isLost) {
-          entries.push(finish(hooks, { ...base, status: 'skipped', reason: (e as Error).message }));
-          continue;
+  await checkKernels(
+    gpu,
+    data,
+    config.variants.map((v) => ({ kernel: v.kernel, options: v.options, label: variantLabel(v) })),
+    {
+      reference,
+      signal: hooks.signal,
+      progress: (v, phase) => {
+        cancelled();
+        progress(v, variantLabel(config.variants[v]), phase);
+      },
+      whilePrepared: async (prepared, _check, v) => {
+        timing = undefined;
+        timing = await timeKernel(timer, prepared, settings, hooks, (run, runs, phase) =>
+          progress(v, variantLabel(config.variants[v]), phase, run, runs),
+        );
+      },
+      onResult: (check, output, v) => {
+        const variant = config.variants[v];
+        const base = {
+          config: config.label,
+          axisValue: config.axisValue,
+          problem: specToInput(spec),
+          label: check.label,
+          kernel: variant.kernel,
+          options: variant.options ?? {},
+        };
+        if (check.status !== 'ok') {
+          entries.push(finish(hooks, { ...base, status: check.status, reason: check.reason }));
+          return;
         }
-        throw e;
-      }
-      progress(v, label, 'check');
-      const out = await runPrepared(gpu, kernel.name, prepared, data);
-      const checks = [checkAgainstReference(spec, reference, out)];
-      if (baseline) checks.push(checkAgainstKernel(spec, baseline.label, baseline, out));
-      else baseline = { label, o: out.o, lse: out.lse };
-
-      const timing = await timeKernel(timer, prepared, settings, hooks, (run, runs, phase) =>
-        progress(v, label, phase, run, runs),
-      );
-      const seconds = timing.medianMs / 1000;
-      entries.push(
-        finish(hooks, {
-          ...base,
-          ran: prepared.variant,
-          status: 'ok',
-          timing,
-          bytesMoved: prepared.cost.bytesMoved,
-          flops: prepared.cost.flops,
-          gbPerS: prepared.cost.bytesMoved / seconds / 1e9,
-          tflopPerS: prepared.cost.flops / seconds / 1e12,
-          checks,
-        }),
-      );
-    } catch (e) {
-      if (e instanceof BenchCancelled || gpu.isLost) throw e;
-      entries.push(finish(hooks, { ...base, status: 'failed', reason: (e as Error).message }));
-    } finally {
-      prepared?.destroy();
-    }
-  }
+        // An ok check ran (output) and was timed (whilePrepared threw otherwise, failing it).
+        if (!output || !timing) throw new Error(`${check.label}: checked but not timed`);
+        const seconds = timing.medianMs / 1000;
+        entries.push(
+          finish(hooks, {
+            ...base,
+            ran: output.variant,
+            status: 'ok',
+            timing,
+            bytesMoved: output.cost.bytesMoved,
+            flops: output.cost.flops,
+            gbPerS: output.cost.bytesMoved / seconds / 1e9,
+            tflopPerS: output.cost.flops / seconds / 1e12,
+            checks: check.checks,
+          }),
+        );
+      },
+    },
+  );
   progress(config.variants.length - 1, '', 'done');
   return entries;
 }

@@ -1,4 +1,5 @@
 import { benchCommand, benchUsage } from './bench';
+import { cliLog, runFilteringDawnLog, runsInProcess } from './dawn-log-relay';
 import { UsageError } from './usage-error';
 import { verifyCommand, verifyUsage } from './verify';
 
@@ -14,10 +15,11 @@ ${verifyUsage}
 
 ${benchUsage}
 
-Environment: WEBGPU_DAWN_NODE (path of dawn.node), DAWN_FLAGS ("flag1;flag2"), VK_ICD_FILENAMES.`;
+Environment: WEBGPU_DAWN_NODE (path of dawn.node), DAWN_FLAGS ("flag1;flag2"), VK_ICD_FILENAMES,
+AP_DAWN_LOG=all (print Dawn's log unfiltered; by default known noise is counted, not printed).`;
 
 async function main(argv: string[]): Promise<number> {
-  const log = (s: string) => console.log(s);
+  const log = cliLog();
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -49,4 +51,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// Dawn's log (printed from native code) is filtered by running the command in a child (dawn-log-relay.ts).
+const argv = process.argv.slice(2);
+process.exitCode = runsInProcess() ? await main(argv) : await runFilteringDawnLog(argv);

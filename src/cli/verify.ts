@@ -1,25 +1,28 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runKernel } from '../gpu/run-kernel';
+import { sampleReference } from '../bench/check';
+import { checkKernels } from '../bench/check-kernels';
 import { readProblemDir, writeProblemDir, writeResultDir } from '../io/problem-dir';
 import { selectKernels } from '../kernels/registry';
 import { generateProblemData } from '../problem/generate';
 import { getPreset, presetNames } from '../problem/presets';
 import type { KvDtype, ProblemData } from '../problem/problem';
 import { resolveProblem } from '../problem/validate';
-import { referenceAttention } from '../reference/attention';
-import { compareResults, toleranceFor } from '../reference/compare';
+import { toleranceFor } from '../reference/compare';
 import { cliGpu } from './gpu';
 import { kernelOptionArgs, kernelOptionsFromArgs } from './kernel-options';
-import { formatTable, sci } from './table';
+import { formatTable, sci, wrapCell } from './table';
 import { UsageError } from './usage-error';
+
+/** Characters of the table's variant column before it wraps (the auto kernel's variant carries its reason). */
+const VARIANT_WIDTH = 48;
 
 export const verifyUsage = `verify: run kernels on a problem and compare each with the f64 CPU reference
 
   verify (--problem <dir> | --preset <name> [--seed N] [--kv-dtype f32|f16])
          [--kernel <name>[,<name>...]|all] [--out <dir>] [--export-problem <dir>]
          [--block-size 8|16|32] [--split-k on|off|auto] [--partition-size N]
-         [--subgroup-matrix on|off] [--stage-kv on|off] [--subgroups on|off] [--dawn <flag>]...
+         [--subgroup-matrix on|off] [--stage-kv on|off] [--subgroups on|off] [--dawn <flag>]... [--wide]
 
   --problem <dir>         problem.json + q.npy + seg_<id>_k.npy / seg_<id>_v.npy (see README)
   --preset <name>         one of: ${presetNames().join(', ')}
@@ -30,6 +33,7 @@ export const verifyUsage = `verify: run kernels on a problem and compare each wi
                           first, off = load matrices straight from the pool; default: staged where it fits
   --subgroups             paged's decode kernel (subgroup shuffles): default where offered; off = portable kernel
   --dawn <flag>           a Dawn flag, e.g. enable-dawn-features=vulkan_enable_f16_on_nvidia (repeatable)
+  --wide                  print each variant on one line (by default long ones wrap at ${VARIANT_WIDTH} characters)
 
 Exit code: 0 all pass, 1 a tolerance failed (or a kernel failed), 2 bad input.`;
 
@@ -46,6 +50,7 @@ export async function verifyCommand(argv: string[], log: (s: string) => void): P
       'export-problem': { type: 'string' },
       ...kernelOptionArgs,
       dawn: { type: 'string', multiple: true, default: [] },
+      wide: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -99,39 +104,48 @@ export async function verifyCommand(argv: string[], log: (s: string) => void): P
       `${source}: B=${lens} headsQ=${spec.headsQ} headsKV=${spec.headsKV} D=${spec.headDim} Lq=${spec.queriesPerSeq} ` +
         `causal=${spec.causal} kv=${spec.kvDtype} segments=${spec.segments.length}`,
     );
-    const ref = referenceAttention(data);
-    if (values.out) await writeResultDir(join(values.out, 'reference'), ref, spec);
+    const reference = sampleReference(data, Number.POSITIVE_INFINITY);
+    if (values.out) await writeResultDir(join(values.out, 'reference'), reference, spec);
 
     const rows: string[][] = [];
     let failed = false;
-    for (const kernel of kernels) {
-      const why = kernel.unsupported(spec, gpu, options);
-      if (why) {
-        rows.push([kernel.name, '', '', '', '', `SKIP: ${why}`]);
-        continue;
-      }
-      try {
-        const out = await runKernel(gpu, kernel, data, options);
-        const c = compareResults(spec, ref, out);
-        if (!c.pass) failed = true;
-        const w = c.combined.worst;
-        rows.push([
-          kernel.name,
-          out.variant,
-          sci(c.combined.maxAbsErr),
-          sci(c.combined.maxRelErr),
-          w ? `${w.label} (${sci(w.ratio)} x tol)` : '',
-          c.pass ? 'PASS' : `FAIL (${c.combined.failures}/${c.combined.count} elements)`,
-        ]);
-        if (values.out) await writeResultDir(join(values.out, kernel.name), out, spec);
-      } catch (e) {
-        failed = true;
-        rows.push([kernel.name, '', '', '', '', `ERROR: ${(e as Error).message}`]);
-      }
-    }
+    // A lost device ends the checks (checkKernels throws): print the rows so far, then the error.
+    let ended: unknown;
+    await checkKernels(
+      gpu,
+      data,
+      kernels.map((kernel) => ({ kernel, options })),
+      {
+        reference,
+        onResult: async (check, out) => {
+          if (check.status === 'skipped') {
+            rows.push([check.kernel, '', '', '', '', `SKIP: ${check.reason}`]);
+          } else if (check.status === 'failed' || !check.vsReference) {
+            failed = true;
+            rows.push([check.kernel, '', '', '', '', `ERROR: ${check.reason}`]);
+          } else {
+            const c = check.vsReference;
+            if (!c.pass) failed = true;
+            const w = c.combined.worst;
+            rows.push([
+              check.kernel,
+              values.wide ? (check.variant ?? '') : wrapCell(check.variant ?? '', VARIANT_WIDTH),
+              sci(c.combined.maxAbsErr),
+              sci(c.combined.maxRelErr),
+              w ? `${w.label} (${sci(w.ratio)} x tol)` : '',
+              c.pass ? 'PASS' : `FAIL (${c.combined.failures}/${c.combined.count} elements)`,
+            ]);
+            if (values.out && out) await writeResultDir(join(values.out, check.kernel), out, spec);
+          }
+        },
+      },
+    ).catch((e: unknown) => {
+      ended = e;
+    });
     const tol = toleranceFor(spec.kvDtype);
     log(`tolerance: |got - ref| <= ${tol.atol} + ${tol.rtol}·|ref| (kv ${spec.kvDtype})`);
     log(formatTable(['kernel', 'variant', 'max abs err', 'max rel err', 'worst element', 'result'], rows));
+    if (ended !== undefined) throw ended;
     if (values.out) log(`outputs written under ${values.out}`);
     return failed ? 1 : 0;
   } finally {

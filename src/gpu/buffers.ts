@@ -1,6 +1,11 @@
-import type { BufferRequest } from '../kernels/kernel';
 import type { GpuContext } from './context';
 import { formatBytes, GpuError, GpuLimitError } from './errors';
+
+/** One GPU buffer a kernel will allocate for a problem: its label and size, checked against device limits. */
+export interface BufferRequest {
+  readonly label: string;
+  readonly bytes: number;
+}
 
 /**
  * Total device memory a problem may ask for before we call it implausible. WebGPU does not say how

@@ -1,5 +1,5 @@
-import type { PassOpener } from '../kernels/kernel';
 import type { GpuContext } from './context';
+import type { PassOpener } from './pass-opener';
 
 /**
  * Times GPU work. With `timestamp-query` every compute pass gets begin/end timestamps and a run's

@@ -1,10 +1,15 @@
+import type { BufferRequest } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/context';
+import type { PassOpener } from '../gpu/pass-opener';
 import type { ProblemData, ProblemSpec } from '../problem/problem';
 
 /**
  * The one descriptor every attention kernel implements. The runner, the tests, the
  * benchmarks, the CLI and the page all drive kernels through it.
  */
+
+// Device-level types the kernel contract uses, re-exported so kernels import their contract from one place.
+export type { BufferRequest, PassOpener };
 
 /** Per-run choices a kernel may read. Kernels ignore the ones that do not concern them. */
 export interface KernelOptions {
@@ -33,12 +38,6 @@ export interface KernelOptions {
   readonly subgroups?: boolean;
 }
 
-/** One GPU buffer a kernel will allocate for a problem: its label and size, checked against device limits. */
-export interface BufferRequest {
-  readonly label: string;
-  readonly bytes: number;
-}
-
 /** What one run of the kernel costs, for GB/s and TFLOP/s. */
 export interface KernelCost {
   /** Bytes the kernel must move to or from device memory at the least (its algorithm's traffic, not cache effects). */
@@ -46,12 +45,6 @@ export interface KernelCost {
   /** Floating-point operations (a multiply-add counts 2): QK^T and PV, exp and merge arithmetic not counted. */
   readonly flops: number;
 }
-
-/**
- * Opens a compute pass. The harness decides the pass descriptor (for example timestamp writes),
- * so kernels never build pass descriptors themselves. The caller ends the pass.
- */
-export type PassOpener = (label: string) => GPUComputePassEncoder;
 
 /** A kernel bound to one problem's buffers on one device; encodes any number of times. */
 export interface PreparedKernel {

@@ -74,6 +74,11 @@ export function compareResults(
   const lseShape = [B, spec.headsQ, Lq];
   const o = compareTensor('o', oShape, ['b', 'h', 'i', 'd'], ref.o, got.o, tol);
   const lse = compareTensor('lse', lseShape, ['b', 'h', 'i'], ref.lse, got.lse, tol);
+  return combineErrors(o, lse, tol);
+}
+
+/** A Comparison from the errors over o and over lse: both must pass; the worse of the two worst elements. */
+export function combineErrors(o: TensorErrors, lse: TensorErrors, tol: Tolerance): Comparison {
   const worst = !o.worst ? lse.worst : !lse.worst || o.worst.ratio >= lse.worst.ratio ? o.worst : lse.worst;
   const combined: TensorErrors = {
     count: o.count + lse.count,

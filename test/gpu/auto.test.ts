@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type { GpuContext } from '../../src/gpu/context';
-import type { KernelOutput } from '../../src/gpu/run-kernel';
 import { autoKernel } from '../../src/kernels/auto';
 import { sharedPrefixProblem } from '../../src/problem/builders';
 import { commonCases } from './cases';
@@ -15,7 +15,7 @@ describe('auto kernel: delegates to the chosen kernel and says which', () => {
 
   for (const c of commonCases) {
     it(c.name, async () => {
-      const out = (await expectMatchesReference(gpu, autoKernel, c.input)) as KernelOutput;
+      const out = await expectMatchesReference(gpu, autoKernel, c.input);
       expect(out.variant).toMatch(/^auto → (hydragen|paged) \(/);
     });
   }
@@ -31,7 +31,7 @@ describe('auto kernel: delegates to the chosen kernel and says which', () => {
       headsKV: 32,
       headDim: 16,
     });
-    const out = (await expectMatchesReference(gpu, autoKernel, input)) as KernelOutput;
+    const out = await expectMatchesReference(gpu, autoKernel, input);
     expect(out.variant).toMatch(/^auto → hydragen .*: Hydragen$/);
   });
 });

@@ -1,26 +1,34 @@
 import { expect } from 'vitest';
+import { checkKernels } from '../../src/bench/check-kernels';
+import type { KernelOutput } from '../../src/bench/run-kernel';
 import type { GpuContext } from '../../src/gpu/context';
-import { runKernel } from '../../src/gpu/run-kernel';
 import type { KernelDescriptor, KernelOptions } from '../../src/kernels/kernel';
 import { generateProblemData } from '../../src/problem/generate';
-import type { AttentionResult, ProblemInput } from '../../src/problem/problem';
+import type { ProblemInput } from '../../src/problem/problem';
 import { resolveProblem } from '../../src/problem/validate';
-import { referenceAttention } from '../../src/reference/attention';
-import { compareResults, formatComparisonRow } from '../../src/reference/compare';
+import { formatComparisonRow } from '../../src/reference/compare';
 
-/** Run `kernel` on `input` and expect it to match the f64 reference within the dtype's tolerance. */
+/**
+ * Run `kernel` on `input` through checkKernels (as verify, the page and the benchmarks do) and expect
+ * it to match the f64 reference, on every row, within the dtype's tolerance. Returns what it produced.
+ */
 export async function expectMatchesReference(
   gpu: GpuContext,
   kernel: KernelDescriptor,
   input: ProblemInput,
   options: KernelOptions = {},
   seed = 1234,
-): Promise<AttentionResult> {
-  const spec = resolveProblem(input);
-  const data = generateProblemData(spec, seed);
-  const got = await runKernel(gpu, kernel, data, options);
-  const ref = referenceAttention(data);
-  const cmp = compareResults(spec, ref, got);
-  expect(cmp.pass, `${got.variant}: ${formatComparisonRow(cmp)}`).toBe(true);
+): Promise<KernelOutput> {
+  const data = generateProblemData(resolveProblem(input), seed);
+  let got: KernelOutput | undefined;
+  const { results } = await checkKernels(gpu, data, [{ kernel, options }], {
+    onResult: (_, output) => {
+      got = output;
+    },
+  });
+  const [check] = results;
+  if (check.status !== 'ok' || !check.vsReference || !got)
+    throw new Error(`${kernel.name} ${check.status}: ${check.reason}`);
+  expect(check.vsReference.pass, `${got.variant}: ${formatComparisonRow(check.vsReference)}`).toBe(true);
   return got;
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runKernel } from '../../src/bench/run-kernel';
 import type { GpuContext } from '../../src/gpu/context';
-import { runKernel } from '../../src/gpu/run-kernel';
 import { createHydragenKernel, hydragenKernel } from '../../src/kernels/hydragen';
 import type { KernelOptions } from '../../src/kernels/kernel';
 import { naiveKernel } from '../../src/kernels/naive';

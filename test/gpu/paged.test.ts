@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runKernel } from '../../src/bench/run-kernel';
 import type { GpuContext } from '../../src/gpu/context';
-import { type KernelOutput, runKernel } from '../../src/gpu/run-kernel';
 import type { KernelDescriptor, KernelOptions } from '../../src/kernels/kernel';
 import { naiveKernel } from '../../src/kernels/naive';
 import { pagedKernel, pagedPlan, pagedSubgroupShape, preparePaged } from '../../src/kernels/paged';
@@ -13,6 +13,7 @@ import { resolveProblem } from '../../src/problem/validate';
 import { compareResults, formatComparisonRow } from '../../src/reference/compare';
 import { commonCases } from './cases';
 import { expectMatchesReference } from './check-kernel';
+import { withLimits } from './with-limits';
 
 /**
  * The paged kernel vs the f64 reference and vs the naive kernel. Every run poisons the rows of the
@@ -34,7 +35,7 @@ async function check(
   expectVariant?: RegExp,
 ): Promise<void> {
   // expectMatchesReference returns what runKernel gave it.
-  const got = (await expectMatchesReference(gpu, poisoned(cache), input, options)) as KernelOutput;
+  const got = await expectMatchesReference(gpu, poisoned(cache), input, options);
   if (expectVariant) expect(got.variant).toMatch(expectVariant);
   // And against the naive kernel on the same data.
   const data = generateProblemData(resolveProblem(input), 1234);
@@ -44,12 +45,8 @@ async function check(
 }
 
 /** The device as it is, except that it binds at most `bytes` a storage buffer (so the paged pool is sharded). */
-function withBindingLimit(gpu: GpuContext, bytes: number): GpuContext {
-  const limits: Record<string, number> = {};
-  for (const k in gpu.limits) limits[k] = (gpu.limits as unknown as Record<string, number>)[k];
-  limits.maxStorageBufferBindingSize = bytes;
-  return { ...gpu, limits: limits as unknown as GPUSupportedLimits };
-}
+const withBindingLimit = (gpu: GpuContext, bytes: number): GpuContext =>
+  withLimits(gpu, { maxStorageBufferBindingSize: bytes });
 
 describe('paged kernel vs the f64 reference and the naive kernel', () => {
   let gpu: GpuContext;
@@ -216,7 +213,7 @@ describe('paged kernel vs the f64 reference and the naive kernel', () => {
       if (typeof shards === 'string') throw new Error(shards);
       expect(shards.length).toBeGreaterThanOrEqual(3);
       const limited = withBindingLimit(gpu, limit);
-      const got = (await expectMatchesReference(limited, poisoned({ shuffleSeed: 5 }), input, options)) as KernelOutput;
+      const got = await expectMatchesReference(limited, poisoned({ shuffleSeed: 5 }), input, options);
       expect(got.variant).toMatch(new RegExp(`, ${shards.length} pool shards\\)$`));
       // And against the naive kernel on the device as it is.
       const data = generateProblemData(spec, 1234);
@@ -240,55 +237,74 @@ describe('paged kernel vs the f64 reference and the naive kernel', () => {
     });
   }
 
-  it('common cases with split-K partitions of 64', async () => {
-    for (const c of commonCases)
+  for (const c of commonCases) {
+    it(`common, split-K partitions of 64: ${c.name}`, async () => {
       await expectMatchesReference(gpu, poisoned(), c.input, { splitK: true, partitionSize: 64 });
-  });
+    });
+  }
 
-  it('the decode kernel (subgroups) runs and agrees on every shape within its register budget', async () => {
-    // The test adapters (SwiftShader in Node and Chromium) offer subgroups; without them this fails.
+  it('the decode kernel (subgroups): the test adapters offer subgroups', () => {
+    // The test adapters (SwiftShader in Node and Chromium) offer subgroups; without them the decode kernel cannot be tested.
     expect(gpu.features.subgroups, 'the test adapter offers no subgroups').toBe(true);
-    const cases: [ProblemInput, KernelOptions][] = [
-      [noSharingProblem({ batch: 5, length: [1, 7, 16, 17, 333], headsQ: 8, headsKV: 2, headDim: 32 }), {}],
-      [
-        noSharingProblem({ batch: 3, length: [1, 30, 200], headsQ: 8, headsKV: 2, headDim: 32, kvDtype: 'f16' }),
-        { blockSize: 8, splitK: true, partitionSize: 40 },
-      ],
-      [
-        sharedPrefixProblem({
-          batch: 3,
-          prefixLength: 45,
-          suffixLength: [0, 3, 19],
-          headsQ: 4,
-          headsKV: 1,
-          headDim: 64,
-        }),
-        {},
-      ],
-      // 8 rows a tile (MQA 8:1): unroll 2.
-      [noSharingProblem({ batch: 2, length: [70, 5], headsQ: 8, headsKV: 1, headDim: 32 }), { blockSize: 32 }],
-      // Causal, Lq 2, GQA 4:2 (2 heads x 2 queries a tile).
-      [
-        noSharingProblem({
-          batch: 3,
-          length: [2, 9, 100],
-          headsQ: 4,
-          headsKV: 2,
-          headDim: 32,
-          queriesPerSeq: 2,
-          causal: true,
-        }),
-        { splitK: true, partitionSize: 16 },
-      ],
-    ];
-    for (const [input, options] of cases) {
-      await check(gpu, input, { ...options, subgroups: true }, { shuffleSeed: 7 }, /subgroups/);
-    }
   });
 
-  it('both paths: the portable kernel and the decode kernel (where its shape fits) agree with the reference', async () => {
-    const inputs = [
+  // The decode kernel runs and agrees on every shape within its register budget.
+  const decodeCases: [string, ProblemInput, KernelOptions][] = [
+    [
+      'lengths 1 to 333, GQA 8:2, D32',
+      noSharingProblem({ batch: 5, length: [1, 7, 16, 17, 333], headsQ: 8, headsKV: 2, headDim: 32 }),
+      {},
+    ],
+    [
+      'f16, block 8, split-K 40',
+      noSharingProblem({ batch: 3, length: [1, 30, 200], headsQ: 8, headsKV: 2, headDim: 32, kvDtype: 'f16' }),
+      { blockSize: 8, splitK: true, partitionSize: 40 },
+    ],
+    [
+      'shared prefix 45, MQA 4:1, D64',
+      sharedPrefixProblem({
+        batch: 3,
+        prefixLength: 45,
+        suffixLength: [0, 3, 19],
+        headsQ: 4,
+        headsKV: 1,
+        headDim: 64,
+      }),
+      {},
+    ],
+    [
+      '8 rows a tile (MQA 8:1): unroll 2',
+      noSharingProblem({ batch: 2, length: [70, 5], headsQ: 8, headsKV: 1, headDim: 32 }),
+      { blockSize: 32 },
+    ],
+    [
+      'causal, Lq 2, GQA 4:2 (2 heads x 2 queries a tile), split-K 16',
+      noSharingProblem({
+        batch: 3,
+        length: [2, 9, 100],
+        headsQ: 4,
+        headsKV: 2,
+        headDim: 32,
+        queriesPerSeq: 2,
+        causal: true,
+      }),
+      { splitK: true, partitionSize: 16 },
+    ],
+  ];
+  for (const [name, input, options] of decodeCases) {
+    it(`the decode kernel (subgroups): ${name}`, async () => {
+      await check(gpu, input, { ...options, subgroups: true }, { shuffleSeed: 7 }, /subgroups/);
+    });
+  }
+
+  // Both paths: the portable kernel and the decode kernel (where its shape fits) agree with the reference.
+  const bothPathCases: [string, ProblemInput][] = [
+    [
+      'f16, lengths 1/77/600, GQA 8:2, D128',
       noSharingProblem({ batch: 3, length: [1, 77, 600], headsQ: 8, headsKV: 2, headDim: 128, kvDtype: 'f16' }),
+    ],
+    [
+      'shared prefix 37, GQA 6:2, D80, Lq 5',
       sharedPrefixProblem({
         batch: 4,
         prefixLength: 37,
@@ -298,14 +314,19 @@ describe('paged kernel vs the f64 reference and the naive kernel', () => {
         headDim: 80,
         queriesPerSeq: 5,
       }),
+    ],
+    [
+      'lengths 300/1, MQA 16:1, D256',
       noSharingProblem({ batch: 2, length: [300, 1], headsQ: 16, headsKV: 1, headDim: 256 }),
-    ];
-    for (const input of inputs) {
+    ],
+  ];
+  for (const [name, input] of bothPathCases) {
+    it(`both paths: ${name}`, async () => {
       await check(gpu, input, { subgroups: false }, {}, /portable/);
       const options = { splitK: true, partitionSize: 64, subgroups: true };
       const spec = resolveProblem(input);
       const shape = pagedSubgroupShape(spec, gpu, pagedPlan(spec, options).rowsPerTile, options);
       await check(gpu, input, options, {}, typeof shape === 'string' ? /portable/ : /subgroups/);
-    }
-  });
+    });
+  }
 });

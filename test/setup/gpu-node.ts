@@ -1,4 +1,5 @@
 import { dawnFlagsFromEnv, nodeGpu } from '../../src/gpu/node-gpu';
-import { installTestGpuEntry } from './gpu-entry';
+import { hasTestGpuEntry, installTestGpuEntry } from './gpu-entry';
 
-installTestGpuEntry(await nodeGpu(dawnFlagsFromEnv()), 'node (Dawn)');
+// Runs before each test file; the files share one process (vitest.config.ts), one Dawn instance and one device.
+if (!hasTestGpuEntry()) installTestGpuEntry(await nodeGpu(dawnFlagsFromEnv()), 'node (Dawn)', true);

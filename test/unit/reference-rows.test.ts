@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FULL_REFERENCE_LIMIT, referenceRowCount } from '../../src/ui/equivalence';
+import { FULL_REFERENCE_LIMIT, referenceRowCount } from '../../src/bench/check';
 
 describe('equivalence check: reference rows', () => {
   it('checks every row of a small problem', () => {
