@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { getSuite, suites } from '../../benches/suites';
 import { measureBandwidth } from '../bench/bandwidth';
 import type { BenchEntry, BenchResultFile, BenchSettings } from '../bench/result';
-import { defaultSettings, runSuite } from '../bench/runner';
+import { defaultSettings, runSuite, variantLabel } from '../bench/runner';
 import { timingWarnings } from '../bench/stats';
 import { formatBytes } from '../gpu/errors';
 import type { KvDtype } from '../problem/problem';
@@ -14,12 +14,14 @@ import { UsageError } from './usage-error';
 
 export const benchUsage = `bench: time a suite's kernels and write the results as JSON (the page can load the file)
 
-  bench --suite <name> [--out <file.json>] [--configs <label substring>] [--seed N] [--kv-dtype f32|f16]
+  bench --suite <name> [--out <file.json>] [--configs <label substring>] [--variants <substring>[,...]]
+        [--seed N] [--kv-dtype f32|f16]
         [--warmup-ms N] [--min-runs N] [--max-runs N] [--budget-ms N] [--check-rows N]
         [--ceiling-mib N] [--dawn <flag>]...
 
   Before the suite, a streaming-read kernel measures the device's bandwidth ceiling over a buffer of
   --ceiling-mib MiB (default 1024; 0 skips it); every entry's GB/s is then also given as % of it.
+  --variants keeps the variants whose label contains one of the comma-separated substrings.
 
   suites: ${suites.map((s) => s.name).join(', ') || '(none yet)'}`;
 
@@ -37,6 +39,7 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
       suite: { type: 'string' },
       out: { type: 'string' },
       configs: { type: 'string' },
+      variants: { type: 'string' },
       seed: { type: 'string' },
       'kv-dtype': { type: 'string' },
       'warmup-ms': { type: 'string' },
@@ -70,11 +73,17 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
   if (dtype !== undefined && dtype !== 'f32' && dtype !== 'f16') {
     throw new UsageError(`--kv-dtype must be f32 or f16 (got ${dtype})`);
   }
+  const wanted = values.variants?.split(',').filter((w) => w !== '');
   const configs = suite
     .configs()
     .filter((c) => !values.configs || c.label.includes(values.configs))
-    .map((c) => (dtype ? { ...c, input: { ...c.input, kvDtype: dtype as KvDtype } } : c));
+    .map((c) => (dtype ? { ...c, input: { ...c.input, kvDtype: dtype as KvDtype } } : c))
+    .map((c) =>
+      wanted ? { ...c, variants: c.variants.filter((v) => wanted.some((w) => variantLabel(v).includes(w))) } : c,
+    );
   if (configs.length === 0) throw new UsageError(`no config of ${suite.name} matches "${values.configs}"`);
+  if (configs.every((c) => c.variants.length === 0))
+    throw new UsageError(`no variant of ${suite.name} matches --variants "${values.variants}"`);
 
   const gpu = await cliGpu(values.dawn, log);
   try {

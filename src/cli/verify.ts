@@ -22,7 +22,8 @@ export const verifyUsage = `verify: run kernels on a problem and compare each wi
   verify (--problem <dir> | --preset <name> [--seed N] [--kv-dtype f32|f16])
          [--kernel <name>[,<name>...]|all] [--out <dir>] [--export-problem <dir>]
          [--block-size 8|16|32] [--split-k on|off|auto] [--partition-size N]
-         [--subgroup-matrix on|off] [--stage-kv on|off] [--subgroups on|off] [--dawn <flag>]... [--wide]
+         [--subgroup-matrix on|off] [--stage-kv on|off] [--mma-shape <name>] [--subgroups on|off]
+         [--dawn <flag>]... [--wide]
 
   --problem <dir>         problem.json + q.npy + seg_<id>_k.npy / seg_<id>_v.npy (see README)
   --preset <name>         one of: ${presetNames().join(', ')}
@@ -31,6 +32,8 @@ export const verifyUsage = `verify: run kernels on a problem and compare each wi
   --subgroup-matrix       Hydragen on tensor cores: default where offered; off = portable kernel
   --stage-kv              Hydragen on tensor cores: on = copy each step's K/V into workgroup memory
                           first, off = load matrices straight from the pool; default: staged where it fits
+  --mma-shape <name>      Hydragen on tensor cores: one shape, e.g. "sg4 rb2 s32 staged pad8" (subgroups,
+                          16-row blocks each, keys a step, staged or pool, row padding, prefetch)
   --subgroups             paged's decode kernel (subgroup shuffles): default where offered; off = portable kernel
   --dawn <flag>           a Dawn flag, e.g. enable-dawn-features=vulkan_enable_f16_on_nvidia (repeatable)
   --wide                  print each variant on one line (by default long ones wrap at ${VARIANT_WIDTH} characters)
