@@ -27,6 +27,15 @@ export const chromiumWebGpuArgs = [
 ];
 
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * Vitest runs projects in groups, one group after another; within a group, Node files (one at a
+ * time here) beside the browser project's. The GPU projects and e2e share a group so that the
+ * browser suite runs beside the Node suite, as it did before gpu-node stopped isolating its files
+ * (which alone would have put gpu-node in a group of its own). Unit tests, which may run several
+ * files at once, keep the default group.
+ */
+const GPU_GROUP = 1;
 const swiftshaderIcd = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 export default defineConfig({
@@ -50,6 +59,7 @@ export default defineConfig({
           // ... and not isolated from each other, so that they share one device and its compiled pipelines
           // (test/setup/gpu-entry.ts): compiling shaders is most of SwiftShader's time.
           isolate: false,
+          sequence: { groupOrder: GPU_GROUP },
           setupFiles: ['test/setup/gpu-node.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
@@ -74,6 +84,7 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          sequence: { groupOrder: GPU_GROUP },
           browser: {
             enabled: true,
             headless: true,
@@ -89,6 +100,7 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
           fileParallelism: false,
+          sequence: { groupOrder: GPU_GROUP },
           testTimeout: 180_000,
           hookTimeout: 120_000,
           // The page needs more than expect.poll's default second to load and react on a busy 2-core machine
