@@ -23,7 +23,7 @@ export interface KernelOutput {
  * allocated: a GpuError with the kernel's own refusal, or a GpuLimitError naming the buffer and the
  * limit it is over (or a GpuError for the plausibility budget).
  */
-export function checkRunnable(
+function checkRunnable(
   gpu: GpuContext,
   kernel: KernelDescriptor,
   spec: ProblemSpec,
