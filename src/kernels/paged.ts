@@ -16,6 +16,7 @@ import {
   sequenceLengths,
 } from '../problem/problem';
 import { attentionFlops, perSequenceKvBytes, queryOutputBytes } from './cost';
+import { createHashedPool } from './hash-kv-fill';
 import type { BufferRequest, KernelCost, KernelDescriptor, KernelOptions, PreparedKernel } from './kernel';
 import { encodeKv, type KvFormat, kv8ShaderSource, kvFormatBytes, kvFormatFor, kvShaderSource } from './kv-format';
 import { createLseMerge, type LseMerge, lseMergeTableBytes, type RowParts } from './lse-merge';
@@ -349,9 +350,17 @@ export function preparePaged(
       seqWords.set([lens[b], blocks.length, outBase[b], plan.splitK ? plan.parts[b] : 1, b], j * SEQ_WORDS);
       for (const blk of t.blocks) blocks.push(blk);
     }
+    // Hashed K/V are written by the GPU from the pool's runs; host K/V are encoded and uploaded.
+    const pool =
+      cache.pool.storage === 'runs'
+        ? createHashedPool(gpu, cache.pool, format, `pool${of}`, cacheOptions.poison)
+        : {
+            k: uploadStorage(gpu, `k pool${of}`, encodeKv(cache.pool.k, format)),
+            v: uploadStorage(gpu, `v pool${of}`, encodeKv(cache.pool.v, format)),
+          };
     const owned = [
-      uploadStorage(gpu, `k pool${of}`, encodeKv(cache.pool.k, format)),
-      uploadStorage(gpu, `v pool${of}`, encodeKv(cache.pool.v, format)),
+      pool.k,
+      pool.v,
       uploadStorage(gpu, `paged sequence table${of}`, seqWords),
       uploadStorage(gpu, `paged block table${of}`, Uint32Array.from(blocks.length > 0 ? blocks : [0])),
     ];
@@ -402,6 +411,7 @@ export function preparePaged(
 export const pagedKernel: KernelDescriptor = {
   name: 'paged',
   title: 'Paged (vLLM): KV blocks through block tables, per-KV-head workgroups, split-K',
+  readsHashedKv: true,
   unsupported,
   buffers,
   cost(spec, gpu, options) {

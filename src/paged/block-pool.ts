@@ -12,7 +12,20 @@
  * A block's `filled` count says how many of its rows hold tokens; rows past it are never read by a
  * correct kernel. With `poison` set, every row that holds no token (fresh, freed, or past `filled`)
  * holds that value (NaN in the tests), so a kernel that reads one cannot pass.
+ *
+ * With `storage: 'runs'` the pool holds no K/V values (k and v are empty): each block records which
+ * rows came from which hashed segment (HashRun, written by writeHashed, copied by copyBlock), and the
+ * GPU fills its pool buffers from those runs (src/kernels/hash-kv-fill.ts). That is how a pool of
+ * tens of GB is planned on the host in milliseconds.
  */
+
+/** Rows row .. row + count - 1 of a block hold tokens token .. token + count - 1 of the hashed segment `seed`. */
+export interface HashRun {
+  readonly row: number;
+  readonly count: number;
+  readonly seed: number;
+  readonly token: number;
+}
 
 export const BLOCK_SIZES: readonly number[] = [8, 16, 32];
 
@@ -43,6 +56,8 @@ export interface BlockPoolOptions {
    * A shuffled order gives scrambled, non-contiguous block tables.
    */
   readonly allocationOrder?: readonly number[];
+  /** 'host' (default): k and v hold the values. 'runs': no values, only each block's HashRuns. */
+  readonly storage?: 'host' | 'runs';
 }
 
 export class BlockPool {
@@ -61,6 +76,8 @@ export class BlockPool {
   private readonly fill: Uint32Array;
   /** Free block ids; the next allocation pops from the end. */
   private readonly free: number[];
+  /** With storage 'runs': each live block's runs, in row order. */
+  private readonly runsOf: Map<number, HashRun[]> | null;
 
   constructor(o: BlockPoolOptions) {
     for (const [name, v] of [
@@ -77,7 +94,8 @@ export class BlockPool {
     this.headsKV = o.headsKV;
     this.headDim = o.headDim;
     this.poison = o.poison ?? 0;
-    const n = o.numBlocks * o.headsKV * o.blockSize * o.headDim;
+    this.runsOf = o.storage === 'runs' ? new Map() : null;
+    const n = this.runsOf ? 0 : o.numBlocks * o.headsKV * o.blockSize * o.headDim;
     this.k = new Float32Array(n);
     this.v = new Float32Array(n);
     if (this.poison !== 0) {
@@ -138,7 +156,8 @@ export class BlockPool {
   release(block: number): void {
     this.checkLive(block);
     if (--this.refs[block] > 0) return;
-    if (this.poison !== 0) {
+    this.runsOf?.delete(block);
+    if (this.poison !== 0 && !this.runsOf) {
       const at = block * this.blockElements;
       this.k.fill(this.poison, at, at + this.blockElements);
       this.v.fill(this.poison, at, at + this.blockElements);
@@ -152,6 +171,11 @@ export class BlockPool {
     this.checkLive(src);
     this.checkLive(dst);
     const n = this.fill[src];
+    this.fill[dst] = n;
+    if (this.runsOf) {
+      this.runsOf.set(dst, [...(this.runsOf.get(src) ?? [])]);
+      return;
+    }
     const rowElems = this.headDim;
     for (let h = 0; h < this.headsKV; h++) {
       const from = this.rowOffset(src, h, 0);
@@ -159,7 +183,6 @@ export class BlockPool {
       this.k.copyWithin(to, from, from + n * rowElems);
       this.v.copyWithin(to, from, from + n * rowElems);
     }
-    this.fill[dst] = n;
   }
 
   /**
@@ -167,11 +190,8 @@ export class BlockPool {
    * `from` .. `from + count` of `k`/`v` laid out [headsKV, total, D].
    */
   write(block: number, k: Float32Array, v: Float32Array, total: number, from: number, count: number): void {
-    this.checkLive(block);
-    if (this.refs[block] !== 1) throw new Error(`BlockPool: write to block ${block} shared ${this.refs[block]} ways`);
-    const row = this.fill[block];
-    if (row + count > this.blockSize)
-      throw new Error(`BlockPool: ${count} tokens do not fit block ${block} (${row} of ${this.blockSize} filled)`);
+    if (this.runsOf) throw new Error('BlockPool: a pool of hashed runs holds no values to write');
+    const row = this.writableRows(block, count);
     const D = this.headDim;
     for (let h = 0; h < this.headsKV; h++) {
       const src = (h * total + from) * D;
@@ -180,6 +200,36 @@ export class BlockPool {
       this.v.set(v.subarray(src, src + count * D), dst);
     }
     this.fill[block] = row + count;
+  }
+
+  /** Record that the next `count` rows of `block` (exclusively owned) are tokens from `token` of hashed segment `seed`. */
+  writeHashed(block: number, seed: number, token: number, count: number): void {
+    if (!this.runsOf) throw new Error('BlockPool: hashed K/V needs a pool with storage "runs"');
+    const row = this.writableRows(block, count);
+    const runs = this.runsOf.get(block) ?? [];
+    runs.push({ row, count, seed, token });
+    this.runsOf.set(block, runs);
+    this.fill[block] = row + count;
+  }
+
+  /** A block's hashed runs (storage 'runs'; empty for a block with none). */
+  runs(block: number): readonly HashRun[] {
+    this.check(block);
+    return this.runsOf?.get(block) ?? [];
+  }
+
+  get storage(): 'host' | 'runs' {
+    return this.runsOf ? 'runs' : 'host';
+  }
+
+  /** The first free row of `block` after checking it is live, exclusively owned and has room for `count`. */
+  private writableRows(block: number, count: number): number {
+    this.checkLive(block);
+    if (this.refs[block] !== 1) throw new Error(`BlockPool: write to block ${block} shared ${this.refs[block]} ways`);
+    const row = this.fill[block];
+    if (row + count > this.blockSize)
+      throw new Error(`BlockPool: ${count} tokens do not fit block ${block} (${row} of ${this.blockSize} filled)`);
+    return row;
   }
 
   /** Element offset of (block, KV head h, row) in k and v. */

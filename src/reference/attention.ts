@@ -1,3 +1,4 @@
+import { hashRows } from '../problem/hash-kv';
 import { groupSize, lseElements, type ProblemData, sequenceLengths, visibleKeys } from '../problem/problem';
 
 /**
@@ -10,6 +11,7 @@ import { groupSize, lseElements, type ProblemData, sequenceLengths, visibleKeys 
  *   o         = Σ_j exp(s_j - m) v_j / sum
  *   lse       = m + ln(sum)   (natural log)
  * Layouts as in problem.ts: o [B, headsQ, Lq, D], lse [B, headsQ, Lq].
+ * Hash-generated segments (data.kvHashed) are evaluated on the spot, one KV head's rows at a time.
  */
 export function referenceAttention(data: ProblemData): { o: Float64Array; lse: Float64Array } {
   return referenceRows(data, null);
@@ -38,14 +40,33 @@ export function referenceRows(
   const scores = new Float64Array(Math.max(1, ...lengths));
   const qrow = new Float64Array(D);
   const acc = new Float64Array(D);
-  const segmentsOf = (b: number) =>
+  // A segment's K/V for KV head g: [length, D] each at element offset `base` of k and v.
+  interface SegmentHead {
+    readonly k: Float32Array;
+    readonly v: Float32Array;
+    readonly length: number;
+    readonly base: number;
+  }
+  // Hashed segments' heads evaluated so far (a few: a sequence's segments for one head).
+  const hashed = new Map<string, SegmentHead>();
+  const segmentsOf = (b: number, g: number): SegmentHead[] =>
     spec.sequences[b].map((id) => {
+      const length = segLen.get(id) ?? 0;
       const kv = data.kv.get(id);
-      if (!kv) throw new Error(`referenceAttention: no K/V for segment ${JSON.stringify(id)}`);
-      return { k: kv.k, v: kv.v, length: segLen.get(id) ?? 0 };
+      if (kv) return { k: kv.k, v: kv.v, length, base: g * length * D };
+      const src = data.kvHashed?.get(id);
+      if (!src) throw new Error(`referenceAttention: no K/V for segment ${JSON.stringify(id)}`);
+      const key = `${g}/${id}`;
+      let got = hashed.get(key);
+      if (!got) {
+        if (hashed.size >= 16) hashed.clear();
+        got = { k: hashRows(src, 0, g, 0, length, D), v: hashRows(src, 1, g, 0, length, D), length, base: 0 };
+        hashed.set(key, got);
+      }
+      return got;
     });
-  let segsOfB = -1;
-  let segs: ReturnType<typeof segmentsOf> = [];
+  let segsOf = '';
+  let segs: SegmentHead[] = [];
 
   for (let r = 0; r < count; r++) {
     const row = rows ? rows[r] : r;
@@ -53,12 +74,12 @@ export function referenceRows(
     const i = row % Lq;
     const h = Math.floor(row / Lq) % Hq;
     const b = Math.floor(row / (Lq * Hq));
-    if (b !== segsOfB) {
-      segs = segmentsOf(b);
-      segsOfB = b;
-    }
     const L = lengths[b];
     const g = Math.floor(h / group);
+    if (`${b}/${g}` !== segsOf) {
+      segs = segmentsOf(b, g);
+      segsOf = `${b}/${g}`;
+    }
     const qOff = row * D;
     for (let d = 0; d < D; d++) qrow[d] = q[qOff + d];
     const n = visibleKeys(spec, L, i);
@@ -69,7 +90,7 @@ export function referenceRows(
     for (const s of segs) {
       if (j >= n) break;
       const take = Math.min(s.length, n - j);
-      const base = g * s.length * D;
+      const base = s.base;
       for (let t = 0; t < take; t++, j++) {
         const kOff = base + t * D;
         let dot = 0;
@@ -86,7 +107,7 @@ export function referenceRows(
     for (const s of segs) {
       if (j >= n) break;
       const take = Math.min(s.length, n - j);
-      const base = g * s.length * D;
+      const base = s.base;
       for (let t = 0; t < take; t++, j++) {
         const p = Math.exp(scores[j] - m);
         sum += p;
