@@ -31,6 +31,23 @@ export interface KernelOptions {
    * adapter offers subgroups and the shape fits it; false runs the portable path.
    */
   readonly subgroups?: boolean;
+  /**
+   * Paged decode kernel shape (src/kernels/paged-decode-wgsl.ts), each undefined = chosen from the
+   * problem as before: lanes a token (a power of two dividing D / 8, at most the subgroup size),
+   * invocations a workgroup (a power-of-two number of teams), tokens a team a step, and whether each
+   * step prefetches the next step's K/V and the block-table entries of the step after.
+   */
+  readonly decodeLanes?: number;
+  readonly decodeWg?: number;
+  readonly decodeUnroll?: number;
+  readonly decodePrefetch?: boolean;
+  /**
+   * Compute units (SMs) of the GPU, for the paged kernel's auto split-K: a number, or 'adapter' to
+   * look the adapter up in a small table (src/kernels/compute-units.ts). With it, split-K turns on
+   * when the unsplit grid is under a GPU's worth of workgroups and the partition size is chosen to
+   * fill it; without it (the default), the fixed threshold of 2048 workgroups and 512-token partitions.
+   */
+  readonly computeUnits?: number | 'adapter';
 }
 
 /** One GPU buffer a kernel will allocate for a problem: its label and size, checked against device limits. */

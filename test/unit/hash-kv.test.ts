@@ -106,7 +106,7 @@ describe('hash-generated K/V', () => {
       // Sampled rows in a scrambled order too (the per-head cache must follow the rows).
       const rows = [5, 0, 3, a.lse.length - 1, 1, 2];
       const r = referenceRows(hashed, rows);
-      rows.forEach((row, i) => expect(r.lse[i]).toBe(b.lse[row]));
+      expect([...r.lse]).toEqual(rows.map((row) => b.lse[row]));
     });
   }
 
@@ -139,9 +139,9 @@ describe('hash-generated K/V', () => {
         }
       }
       expect(rowsChecked).toBe(vals.cache.report().tokensStored);
-      hashed.spec.sequences.forEach((_, b) =>
-        expect(runs.cache.table(runs.sequenceIds[b])).toEqual(vals.cache.table(vals.sequenceIds[b])),
-      );
+      hashed.spec.sequences.forEach((_, b) => {
+        expect(runs.cache.table(runs.sequenceIds[b])).toEqual(vals.cache.table(vals.sequenceIds[b]));
+      });
     }
   });
 });
