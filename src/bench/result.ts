@@ -93,6 +93,8 @@ export interface BenchResultFile {
   readonly settings: BenchSettings;
   /** Streaming-read bandwidth measured on the spot, GB/s, when it was measured. */
   readonly bandwidthCeilingGBps?: number;
+  /** Fixed costs of timed work (src/bench/overhead.ts: shape to median ms), when measured (bench --overhead). */
+  readonly fixedCostsMs?: Readonly<Record<string, number>>;
   readonly suite: {
     readonly name: string;
     readonly description: string;

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { getSuite, suites } from '../../benches/suites';
 import { measureBandwidth } from '../bench/bandwidth';
+import { measureFixedCosts } from '../bench/overhead';
 import type { BenchEntry, BenchResultFile, BenchSettings } from '../bench/result';
 import { defaultSettings, runSuite } from '../bench/runner';
 import { timingWarnings } from '../bench/stats';
@@ -16,10 +17,12 @@ export const benchUsage = `bench: time a suite's kernels and write the results a
 
   bench --suite <name> [--out <file.json>] [--configs <label substring>] [--seed N] [--kv-dtype f32|f16]
         [--warmup-ms N] [--min-runs N] [--max-runs N] [--budget-ms N] [--check-rows N]
-        [--ceiling-mib N] [--dawn <flag>]...
+        [--ceiling-mib N] [--overhead] [--dawn <flag>]...
 
   Before the suite, a streaming-read kernel measures the device's bandwidth ceiling over a buffer of
   --ceiling-mib MiB (default 1024; 0 skips it); every entry's GB/s is then also given as % of it.
+  --overhead also times what a run costs when it does nothing (an empty pass, no-op dispatches:
+  src/bench/overhead.ts), for reading small problems; kept in the result file as fixedCostsMs.
 
   suites: ${suites.map((s) => s.name).join(', ') || '(none yet)'}`;
 
@@ -45,6 +48,7 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
       'budget-ms': { type: 'string' },
       'check-rows': { type: 'string' },
       'ceiling-mib': { type: 'string' },
+      overhead: { type: 'boolean', default: false },
       dawn: { type: 'string', multiple: true, default: [] },
     },
     strict: true,
@@ -86,6 +90,11 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
         `streaming-read ceiling: ${ceiling.gbPerS.toFixed(0)} GB/s (${formatBytes(ceiling.bytes)} read, median of ${ceiling.timing.runs}, ${ceiling.clock})`,
       );
     }
+    const fixed = values.overhead ? await measureFixedCosts(gpu) : null;
+    if (fixed) {
+      const parts = Object.entries(fixed.medianMs).map(([k, ms]) => `${k} ${(ms * 1000).toFixed(1)} µs`);
+      log(`fixed costs (median, ${fixed.clock}): ${parts.join('; ')}`);
+    }
     const suiteResult = await runSuite(
       gpu,
       suite,
@@ -96,7 +105,11 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
       },
       configs,
     );
-    const result: BenchResultFile = ceiling ? { ...suiteResult, bandwidthCeilingGBps: ceiling.gbPerS } : suiteResult;
+    const result: BenchResultFile = {
+      ...suiteResult,
+      ...(ceiling ? { bandwidthCeilingGBps: ceiling.gbPerS } : {}),
+      ...(fixed ? { fixedCostsMs: fixed.medianMs } : {}),
+    };
     log(`clock: ${result.clock}`);
     log(
       formatTable(

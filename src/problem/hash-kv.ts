@@ -26,6 +26,7 @@ export interface HashKv {
 }
 
 const GOLDEN = 0x9e3779b9;
+const INV_1024 = 1 / 1024;
 
 /** lowbias32: a u32 to u32 bijection with good avalanche. */
 export function hashMix(x: number): number {
@@ -64,22 +65,21 @@ export function hashRows(
   token0: number,
   count: number,
   headDim: number,
-  out = new Float32Array(count * headDim),
+  out: Float32Array = new Float32Array(count * headDim),
 ): Float32Array {
-  const dk = new Uint32Array(headDim);
-  for (let d = 0; d < headDim; d++) dk[d] = Math.imul(d, GOLDEN) >>> 0;
   for (let t = 0; t < count; t++) {
     const key = hashRowKey(src.seed, which, head, token0 + t);
     const base = t * headDim;
+    let x = key | 0;
     for (let d = 0; d < headDim; d++) {
-      // hashMix inlined: this loop runs once per element the reference reads.
-      let h = (key + dk[d]) >>> 0;
-      h ^= h >>> 16;
+      // hashMix(key + d * GOLDEN) inlined: this loop runs once per element the reference reads.
+      let h = x ^ (x >>> 16);
       h = Math.imul(h, 0x7feb352d);
       h ^= h >>> 15;
       h = Math.imul(h, 0x846ca68b);
       h ^= h >>> 16;
-      out[base + d] = ((h >>> 21) - 1024) / 1024;
+      out[base + d] = ((h >>> 21) - 1024) * INV_1024;
+      x = (x + GOLDEN) | 0;
     }
   }
   return out;

@@ -47,8 +47,14 @@ export function referenceRows(
     readonly length: number;
     readonly base: number;
   }
-  // Hashed segments' heads evaluated so far (a few: a sequence's segments for one head).
+  // Hashed segments' heads evaluated so far (a few: a sequence's segments for one head), and
+  // arrays of past ones to reuse (allocating megabytes a row cost more than the hashing).
   const hashed = new Map<string, SegmentHead>();
+  const spare: Float32Array[] = [];
+  const take = (n: number): Float32Array => {
+    const i = spare.findIndex((a) => a.length === n);
+    return i >= 0 ? spare.splice(i, 1)[0] : new Float32Array(n);
+  };
   const segmentsOf = (b: number, g: number): SegmentHead[] =>
     spec.sequences[b].map((id) => {
       const length = segLen.get(id) ?? 0;
@@ -59,8 +65,14 @@ export function referenceRows(
       const key = `${g}/${id}`;
       let got = hashed.get(key);
       if (!got) {
-        if (hashed.size >= 16) hashed.clear();
-        got = { k: hashRows(src, 0, g, 0, length, D), v: hashRows(src, 1, g, 0, length, D), length, base: 0 };
+        if (hashed.size >= 8) {
+          for (const h of hashed.values()) spare.push(h.k, h.v);
+          hashed.clear();
+          spare.splice(0, Math.max(0, spare.length - 16));
+        }
+        const k = hashRows(src, 0, g, 0, length, D, take(length * D));
+        const v = hashRows(src, 1, g, 0, length, D, take(length * D));
+        got = { k, v, length, base: 0 };
         hashed.set(key, got);
       }
       return got;
