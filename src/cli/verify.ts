@@ -20,6 +20,8 @@ export const verifyUsage = `verify: run kernels on a problem and compare each wi
          [--kernel <name>[,<name>...]|all] [--out <dir>] [--export-problem <dir>]
          [--block-size 8|16|32] [--split-k on|off|auto] [--partition-size N]
          [--subgroup-matrix on|off] [--stage-kv on|off] [--subgroups on|off] [--dawn <flag>]...
+         [--decode-lanes N] [--decode-wg N] [--decode-unroll N] [--decode-prefetch on|off]
+         [--compute-units N|adapter]
 
   --problem <dir>         problem.json + q.npy + seg_<id>_k.npy / seg_<id>_v.npy (see README)
   --preset <name>         one of: ${presetNames().join(', ')}
@@ -29,6 +31,10 @@ export const verifyUsage = `verify: run kernels on a problem and compare each wi
   --stage-kv              Hydragen on tensor cores: on = copy each step's K/V into workgroup memory
                           first, off = load matrices straight from the pool; default: staged where it fits
   --subgroups             paged's decode kernel (subgroup shuffles): default where offered; off = portable kernel
+  --decode-*              paged's decode kernel shape: lanes a token, invocations a workgroup, tokens a
+                          step, prefetch of the next step (src/kernels/paged-decode-wgsl.ts); default: from the shape
+  --compute-units         paged's auto split-K planned for this many compute units (SMs), or the
+                          adapter's from a table; default: the fixed 2048-workgroup rule
   --dawn <flag>           a Dawn flag, e.g. enable-dawn-features=vulkan_enable_f16_on_nvidia (repeatable)
 
 Exit code: 0 all pass, 1 a tolerance failed (or a kernel failed), 2 bad input.`;

@@ -428,7 +428,8 @@ export function preparePaged(
   const merge: LseMerge | null =
     partO && partLse ? createLseMerge(gpu, D, { partO, partLse, o, lse }, rowParts as RowParts) : null;
 
-  const split = plan.splitK ? `split-K ${plan.partitionSize}` : 'no split-K';
+  const units = typeof options.computeUnits === 'number' ? `, planned for ${options.computeUnits} compute units` : '';
+  const split = `${plan.splitK ? `split-K ${plan.partitionSize}` : 'no split-K'}${(options.splitK ?? 'auto') === 'auto' ? units : ''}`;
   const sharded = shards.length > 1 ? `, ${shards.length} pool shards` : '';
   return {
     variant: `paged (block ${plan.blockSize}, ${split}, ${typeof sg === 'string' ? 'portable' : `subgroups, ${sg.lanes} lanes a token, ${sg.wg} invocations, ${sg.unroll} tokens a step${sg.prefetch ? ', prefetch' : ''}`}, KV ${format}${sharded})`,
