@@ -22,6 +22,33 @@
  *     per step); at the end the teams are merged by the LSE rule through workgroup memory.
  * Tokens past the partition's end are never loaded (the load index is clamped to the last token
  * and the value masked); keys a causal row may not see get probability exactly 0.
+ *
+ * Variants (issue 12: on an H200 the default read 2.99-3.11 TB/s on unshared B 16/32 x 16640, 70%
+ * of FlashAttention-2's 4.26-4.43 TB/s and of our 4.37 TB/s streaming read; on an H100 the same
+ * kernel reached 88% of its ceiling, so the H200 needs more bytes in flight per SM). Each is a
+ * KernelOptions field (CLI --decode-*), timed side by side by the `paged-ladder` suite, whose
+ * labels are given here; none is the default until a GPU run says so:
+ *   - default (L16 W32 U4 on a 32-lane GPU, D 128, 4 rows): 16 lanes a token, so one 16-byte K and
+ *     one V load a lane a token; 2 teams of 16 in a 32-invocation workgroup; 4 tokens a team a step,
+ *     i.e. 8 independent 16-byte loads a lane in flight, issued after that step's block-table read.
+ *   - prefetch ("pf", decodePrefetch): software pipelining. A step first issues the next step's K/V
+ *     loads (whose block ids were read one step earlier) and the block-table reads of the step after,
+ *     then does this step's math on K/V loaded a step ago: 16 loads a lane in flight, and no step
+ *     waits for a table read before its loads. Costs twice the K/V registers.
+ *   - wider workgroups ("W64", "W128", decodeWg): 4 or 8 teams a workgroup; an SM then holds more
+ *     warps under its 32-workgroup limit (W32 caps it at 32 warps, half of an H100/H200 SM's 64).
+ *   - more tokens a step ("U8", decodeUnroll): 16 independent loads a lane without prefetching.
+ *   - fewer lanes a token ("L8", "L4", decodeLanes): 2 or 4 words a lane a row, so a lane issues
+ *     2-4 16-byte loads per token of K and of V, and the score butterfly has 3 or 2 shuffle rounds
+ *     over fewer lanes (shuffles per token and row: L16 2, L8 0.75, L4 0.25 warp instructions),
+ *     at the cost of more query/accumulator registers (rows x words, up to 16 when asked for).
+ *   - split-K from the GPU's size ("cu", computeUnits, in paged.ts): partitions sized so the grid
+ *     reaches compute units x 32 workgroups instead of the fixed 2048-workgroup rule with 512-token
+ *     partitions: fewer partials for the merge pass at B 32-512 (B 128 x 16640: 5 partitions of
+ *     3328, not 33 of 512), more parallelism at B 1-8.
+ * A fused merge (the last partition of a row merges the others) needs a release/acquire handshake
+ * between workgroups that WGSL's relaxed atomics do not give, so the merge stays a second pass; its
+ * cost and the pass boundary's are what `bench --overhead` measures.
  */
 
 export interface PagedDecodeShape {

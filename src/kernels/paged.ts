@@ -52,7 +52,10 @@ import {
  * spans more than one partition and either the grid without split-K is small
  * (< SPLIT_K_MIN_WORKGROUPS workgroups, too few to keep a large GPU's loads in flight) or the longest sequence is
  * over SPLIT_K_LONG tokens (as vLLM, which always splits past 8192 so that a few long sequences do
- * not serialize on a few workgroups).
+ * not serialize on a few workgroups). With `computeUnits` (a number, or 'adapter': looked up in
+ * compute-units.ts) auto split-K is planned from the GPU's size instead: on while the unsplit grid is
+ * under units x SPLIT_K_WORKGROUPS_PER_UNIT workgroups, with partitions (64-token multiples, at least
+ * SPLIT_K_MIN_PARTITION) that bring it there; not the default until measured (issue 12's ladder).
  *
  * Pool shards (src/paged/shards.ts): when one pool would exceed maxStorageBufferBindingSize or
  * maxBufferSize, runs of consecutive sequences get pools, tables and a dispatch of their own (in the
