@@ -26,10 +26,7 @@ export interface FilledPool {
 
 /** The u32 run table of a pool of hashed runs (FillRun of shaders/hash-kv.wgsl), in block order. */
 export function hashFillRuns(pool: BlockPool): Uint32Array {
-  const runs: number[] = [];
-  for (const block of pool.liveBlocks())
-    for (const r of pool.runs(block)) runs.push(block, r.row, r.count, r.seed >>> 0, r.token);
-  return Uint32Array.from(runs);
+  return pool.runTable();
 }
 
 /**

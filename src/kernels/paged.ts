@@ -5,7 +5,7 @@ import { bindBuffers } from '../gpu/bind-group';
 import { checkBufferPlan, createOutputBuffer, uploadStorage, uploadUniform } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/context';
 import { BLOCK_SIZES } from '../paged/block-pool';
-import { buildPagedCache, type PagedCacheOptions, pagedPoolBlocks } from '../paged/build';
+import { buildPagedCache, type PagedCacheBuild, type PagedCacheOptions, pagedPoolBlocks } from '../paged/build';
 import { type PoolShard, planPoolShards, shardSpec } from '../paged/shards';
 import {
   batchSize,
@@ -314,6 +314,36 @@ function unsupported(spec: ProblemSpec, gpu: GpuContext, given: KernelOptions): 
 }
 
 /**
+ * Pools of hashed runs built for a problem, by block size and shard: they hold no values (a few
+ * numbers a block), so the variants of one benchmark config (the ladder runs 15 on B 512 x 16640,
+ * 532k blocks) build them once. Pools of host values are built afresh each time (they are the
+ * size of the K/V), as are pools with test options.
+ */
+const hashedPools = new WeakMap<ProblemData, Map<string, PagedCacheBuild>>();
+
+function shardCache(
+  data: ProblemData,
+  shard: PoolShard,
+  blockSize: number,
+  cacheOptions: PagedCacheOptions,
+): PagedCacheBuild {
+  const build = () => buildPagedCache({ ...data, spec: shardSpec(data.spec, shard) }, blockSize, cacheOptions);
+  if (!data.kvHashed || Object.keys(cacheOptions).length > 0) return build();
+  let byKey = hashedPools.get(data);
+  if (!byKey) {
+    byKey = new Map();
+    hashedPools.set(data, byKey);
+  }
+  const key = `${blockSize}/${shard.first}/${shard.count}`;
+  let got = byKey.get(key);
+  if (!got) {
+    got = build();
+    byKey.set(key, got);
+  }
+  return got;
+}
+
+/**
  * Prepare the paged kernel; `cacheOptions` lets tests poison unused block rows with NaN and
  * scramble the block order. The descriptor's prepare() is this with no cache options.
  */
@@ -390,7 +420,7 @@ export function preparePaged(
   // at a time, so the host holds one shard's pool at once), their block tables and SeqInfos.
   const shards = shardList.map((s, i) => {
     const of = shardList.length > 1 ? ` (shard ${i + 1} of ${shardList.length})` : '';
-    const { cache, sequenceIds } = buildPagedCache({ ...data, spec: shardSpec(spec, s) }, plan.blockSize, cacheOptions);
+    const { cache, sequenceIds } = shardCache(data, s, plan.blockSize, cacheOptions);
     const seqWords = new Uint32Array(s.count * SEQ_WORDS);
     const blocks: number[] = [];
     for (let j = 0; j < s.count; j++) {

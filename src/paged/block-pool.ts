@@ -29,6 +29,42 @@ export interface HashRun {
 
 export const BLOCK_SIZES: readonly number[] = [8, 16, 32];
 
+/**
+ * Each block's hashed runs as linked lists in flat arrays (no object a run: a pool of 500k blocks
+ * was mostly garbage collection with one). Entries of released blocks are not reused.
+ */
+class RunStore {
+  /** First and last entry of each block's list; -1 when it has none. */
+  readonly head: Int32Array;
+  readonly tail: Int32Array;
+  /** Per entry: row, count, seed, token, next entry (-1 ends the list). */
+  private readonly e: number[] = [];
+
+  constructor(numBlocks: number) {
+    this.head = new Int32Array(numBlocks).fill(-1);
+    this.tail = new Int32Array(numBlocks).fill(-1);
+  }
+
+  add(block: number, row: number, count: number, seed: number, token: number): void {
+    const at = this.e.length;
+    this.e.push(row, count, seed, token, -1);
+    if (this.head[block] < 0) this.head[block] = at;
+    else this.e[this.tail[block] + 4] = at;
+    this.tail[block] = at;
+  }
+
+  clear(block: number): void {
+    this.head[block] = -1;
+    this.tail[block] = -1;
+  }
+
+  /** Calls f(row, count, seed, token) for each run of the block, in row order. */
+  each(block: number, f: (row: number, count: number, seed: number, token: number) => void): void {
+    for (let at = this.head[block]; at >= 0; at = this.e[at + 4])
+      f(this.e[at], this.e[at + 1], this.e[at + 2], this.e[at + 3]);
+  }
+}
+
 export class PoolExhaustedError extends Error {
   constructor(
     readonly poolBlocks: number,
@@ -77,7 +113,7 @@ export class BlockPool {
   /** Free block ids; the next allocation pops from the end. */
   private readonly free: number[];
   /** With storage 'runs': each live block's runs, in row order. */
-  private readonly runsOf: Map<number, HashRun[]> | null;
+  private readonly runsOf: RunStore | null;
 
   constructor(o: BlockPoolOptions) {
     for (const [name, v] of [
@@ -94,7 +130,7 @@ export class BlockPool {
     this.headsKV = o.headsKV;
     this.headDim = o.headDim;
     this.poison = o.poison ?? 0;
-    this.runsOf = o.storage === 'runs' ? new Map() : null;
+    this.runsOf = o.storage === 'runs' ? new RunStore(o.numBlocks) : null;
     const n = this.runsOf ? 0 : o.numBlocks * o.headsKV * o.blockSize * o.headDim;
     this.k = new Float32Array(n);
     this.v = new Float32Array(n);
@@ -104,7 +140,12 @@ export class BlockPool {
     }
     this.refs = new Uint32Array(o.numBlocks);
     this.fill = new Uint32Array(o.numBlocks);
-    const order = o.allocationOrder ?? Array.from({ length: o.numBlocks }, (_, i) => i);
+    const order = o.allocationOrder;
+    if (!order) {
+      // Ascending: block 0 is handed out first, so it sits at the end of the free list.
+      this.free = Array.from({ length: o.numBlocks }, (_, i) => o.numBlocks - 1 - i);
+      return;
+    }
     if (order.length !== o.numBlocks || new Set(order).size !== o.numBlocks || order.some((b) => !this.valid(b)))
       throw new Error(`BlockPool: allocationOrder must be a permutation of 0..${o.numBlocks - 1}`);
     this.free = [...order].reverse();
@@ -156,7 +197,7 @@ export class BlockPool {
   release(block: number): void {
     this.checkLive(block);
     if (--this.refs[block] > 0) return;
-    this.runsOf?.delete(block);
+    this.runsOf?.clear(block);
     if (this.poison !== 0 && !this.runsOf) {
       const at = block * this.blockElements;
       this.k.fill(this.poison, at, at + this.blockElements);
@@ -173,7 +214,9 @@ export class BlockPool {
     const n = this.fill[src];
     this.fill[dst] = n;
     if (this.runsOf) {
-      this.runsOf.set(dst, [...(this.runsOf.get(src) ?? [])]);
+      const store = this.runsOf;
+      store.clear(dst);
+      store.each(src, (row, count, seed, token) => store.add(dst, row, count, seed, token));
       return;
     }
     const rowElems = this.headDim;
@@ -206,16 +249,37 @@ export class BlockPool {
   writeHashed(block: number, seed: number, token: number, count: number): void {
     if (!this.runsOf) throw new Error('BlockPool: hashed K/V needs a pool with storage "runs"');
     const row = this.writableRows(block, count);
-    const runs = this.runsOf.get(block) ?? [];
-    runs.push({ row, count, seed, token });
-    this.runsOf.set(block, runs);
+    this.runsOf.add(block, row, count, seed, token);
     this.fill[block] = row + count;
   }
 
   /** A block's hashed runs (storage 'runs'; empty for a block with none). */
-  runs(block: number): readonly HashRun[] {
+  runs(block: number): HashRun[] {
     this.check(block);
-    return this.runsOf?.get(block) ?? [];
+    const out: HashRun[] = [];
+    this.runsOf?.each(block, (row, count, seed, token) => out.push({ row, count, seed, token }));
+    return out;
+  }
+
+  /** Every live block's runs as u32 [block, row, count, seed, token] each, in block order (the GPU fill's table). */
+  runTable(): Uint32Array {
+    const store = this.runsOf;
+    if (!store) return new Uint32Array(0);
+    let n = 0;
+    for (let b = 0; b < this.numBlocks; b++) if (this.refs[b] > 0) store.each(b, () => n++);
+    const table = new Uint32Array(5 * n);
+    let at = 0;
+    for (let b = 0; b < this.numBlocks; b++) {
+      if (this.refs[b] === 0) continue;
+      store.each(b, (row, count, seed, token) => {
+        table[at++] = b;
+        table[at++] = row;
+        table[at++] = count;
+        table[at++] = seed;
+        table[at++] = token;
+      });
+    }
+    return table;
   }
 
   get storage(): 'host' | 'runs' {
