@@ -100,7 +100,7 @@ describe('result import', () => {
     badSamples.entries[1].timing.samplesMs = [0.5, 'fast'];
     expect(importResultText(JSON.stringify(badSamples), 'samples.json')).toEqual({
       ok: false,
-      message: 'samples.json: entries[1].timing.samplesMs is not an array of finite numbers',
+      message: 'samples.json: entries[1].timing.samplesMs[1] ("fast") must be a finite number',
     });
   });
 
