@@ -324,7 +324,7 @@ export function resultToCsv(r: BenchResultFile): string {
       e.timing?.runs,
       e.gbPerS,
       e.tflopPerS,
-      e.checks?.every((c) => c.pass) === undefined ? '' : e.checks.every((c) => c.pass) ? 'PASS' : 'FAIL',
+      !e.checks || e.checks.length === 0 ? '' : e.checks.every((c) => c.pass) ? 'PASS' : 'FAIL',
       e.reason,
     ]
       .map(esc)
