@@ -18,8 +18,8 @@ const copy = () => ({ o: Float32Array.from(ref.o), lse: Float32Array.from(ref.ls
 
 describe('toleranceFor', () => {
   it('gives the documented tolerances', () => {
-    expect(toleranceFor('f32')).toEqual({ atol: 1e-5, rtol: 1e-4 });
-    expect(toleranceFor('f16')).toEqual({ atol: 2e-3, rtol: 5e-3 });
+    expect(toleranceFor('f32')).toEqual({ atol: 1e-5, rtol: 1e-4, mtol: 2 ** -17 });
+    expect(toleranceFor('f16')).toEqual({ atol: 2e-3, rtol: 5e-3, mtol: 2 ** -10 });
     expect(REL_ERR_FLOOR).toBe(1e-3);
   });
 });
