@@ -550,8 +550,7 @@ export const resultCases: readonly ResultCase[] = [
     patch: (r) => {
       r.entries = Array.from({ length: 5000 }, (_, i) => baseEntry(i, `v${i}`));
     },
-    expect:
-      'entries have 5000 labels and 5000 axis values, 25000000 chart points; the page charts at most 200000',
+    expect: 'entries have 5000 labels and 5000 axis values, 25000000 chart points; the page charts at most 200000',
   },
 ];
 
@@ -587,10 +586,20 @@ export const urlCases: readonly UrlCase[] = [
     field: 'preset',
     expect: /^unknown preset "__proto__"; choose one of /,
   },
-  { name: 'unknown mode', query: 'mode=evil', field: 'mode', expect: 'mode ("evil") must be one of check, bench, sweep' },
+  {
+    name: 'unknown mode',
+    query: 'mode=evil',
+    field: 'mode',
+    expect: 'mode ("evil") must be one of check, bench, sweep',
+  },
   { name: 'unknown kernel', query: 'k=naive,evil', field: 'kernels', expect: /^unknown kernel "evil"; known: naive, / },
   { name: 'no kernel', query: 'k=', field: 'kernels', expect: 'select at least one kernel' },
-  { name: 'seed in exponent form', query: 'seed=1e300', field: 'seed', expect: 'seed ("1e300") must be a whole number' },
+  {
+    name: 'seed in exponent form',
+    query: 'seed=1e300',
+    field: 'seed',
+    expect: 'seed ("1e300") must be a whole number',
+  },
   { name: 'negative seed', query: 'seed=-1', field: 'seed', expect: 'seed ("-1") must be a whole number' },
   {
     name: 'sweep value too big to be a number',
@@ -610,5 +619,10 @@ export const urlCases: readonly UrlCase[] = [
     field: 'results',
     expect: /^results=passwd: no such file in benches\/results\/ \(there: /,
   },
-  { name: 'unknown suite', query: 'mode=sweep&suite=evil', field: 'suite', expect: /^unknown suite "evil"; known: custom, / },
+  {
+    name: 'unknown suite',
+    query: 'mode=sweep&suite=evil',
+    field: 'suite',
+    expect: /^unknown suite "evil"; known: custom, /,
+  },
 ];

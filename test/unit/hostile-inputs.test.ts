@@ -10,18 +10,10 @@ import { kernels } from '../../src/kernels/registry';
 import { committedCatalog, resolveCommitted } from '../../src/ui/committed-results';
 import { formToProblem } from '../../src/ui/problem-form';
 import { importResultText } from '../../src/ui/result-files';
-import { resolveKernelSelection, resolveMode, resolveSettings, type RunErrors } from '../../src/ui/run-config';
+import { type RunErrors, resolveKernelSelection, resolveMode, resolveSettings } from '../../src/ui/run-config';
 import { customSweepSuite } from '../../src/ui/sweep';
 import { paramsToState } from '../../src/ui/url-state';
-import {
-  baseFiles,
-  baseResult,
-  type Expect,
-  npyCases,
-  problemDirCases,
-  resultCases,
-  urlCases,
-} from '../hostile/cases';
+import { baseFiles, baseResult, type Expect, npyCases, problemDirCases, resultCases, urlCases } from '../hostile/cases';
 
 /** Every reader through the corpus of hostile inputs in test/hostile/cases.ts; each refusal's message is checked. */
 
