@@ -153,7 +153,9 @@ export async function verifyCommand(argv: string[], log: (s: string) => void): P
       }
     }
     const tol = toleranceFor(spec.kvDtype);
-    log(`tolerance: |got - ref| <= ${tol.atol} + ${tol.rtol}·|ref| + ${tol.mtol?.toExponential(2)}·Σp|v| (kv ${spec.kvDtype})`);
+    log(
+      `tolerance: |got - ref| <= ${tol.atol} + ${tol.rtol}·|ref| + ${tol.mtol?.toExponential(2)}·Σp|v| (kv ${spec.kvDtype})`,
+    );
     log(formatTable(['kernel', 'variant', 'max abs err', 'max rel err', 'worst element', 'result'], rows));
     if (values.out) log(`outputs written under ${values.out}`);
     if (failed) return 1;
