@@ -1,21 +1,32 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { getSuite, suites } from '../../benches/suites';
 import { measureBandwidth } from '../bench/bandwidth';
 import { measureFixedCosts } from '../bench/overhead';
-import type { BenchEntry, BenchResultFile, BenchSettings } from '../bench/result';
-import { defaultSettings, runSuite } from '../bench/runner';
+import {
+  type BenchEntry,
+  type BenchResultFile,
+  type BenchSettings,
+  RESULT_SCHEMA,
+  RESULT_VERSION,
+} from '../bench/result';
+import { defaultSettings, describeDevice, runSuite, variantLabel } from '../bench/runner';
 import { timingWarnings } from '../bench/stats';
 import { formatBytes } from '../gpu/errors';
+import { writeFileAtomic } from '../io/atomic-write';
 import type { KvDtype } from '../problem/problem';
+import { checkDawnFlags, joinNegativeValues, seedArg, valuedFlags, wholeNumberArg } from './args';
 import { cliGpu } from './gpu';
+import { checkOutputFile } from './output-paths';
 import { fixed, formatTable, sci } from './table';
 import { UsageError } from './usage-error';
 
+/** --ceiling-mib's ceiling before the device is known (64 GiB); the device's buffer limit is checked once it is. */
+const MAX_CEILING_MIB = 65536;
+
 export const benchUsage = `bench: time a suite's kernels and write the results as JSON (the page can load the file)
 
-  bench --suite <name> [--out <file.json>] [--configs <label substring>] [--seed N] [--kv-dtype f32|f16]
+  bench --suite <name> [--out <file.json>] [--configs <label substring>] [--variants <substring>[,...]]
+        [--seed N] [--kv-dtype f32|f16]
         [--warmup-ms N] [--min-runs N] [--max-runs N] [--budget-ms N] [--check-rows N]
         [--ceiling-mib N] [--overhead] [--dawn <flag>]...
 
@@ -23,34 +34,34 @@ export const benchUsage = `bench: time a suite's kernels and write the results a
   --ceiling-mib MiB (default 1024; 0 skips it); every entry's GB/s is then also given as % of it.
   --overhead also times what a run costs when it does nothing (an empty pass, no-op dispatches:
   src/bench/overhead.ts), for reading small problems; kept in the result file as fixedCostsMs.
+  --variants keeps the variants whose label contains one of the comma-separated substrings.
+
+  --out is checked before any GPU work and rewritten (atomically) after every finished entry, so
+  a run that stops keeps what it measured.
 
   suites: ${suites.map((s) => s.name).join(', ') || '(none yet)'}`;
 
-function intArg(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer (got ${value})`);
-  return n;
-}
+const optionTable = {
+  suite: { type: 'string' },
+  out: { type: 'string' },
+  configs: { type: 'string' },
+  variants: { type: 'string' },
+  seed: { type: 'string' },
+  'kv-dtype': { type: 'string' },
+  'warmup-ms': { type: 'string' },
+  'min-runs': { type: 'string' },
+  'max-runs': { type: 'string' },
+  'budget-ms': { type: 'string' },
+  'check-rows': { type: 'string' },
+  'ceiling-mib': { type: 'string' },
+  overhead: { type: 'boolean', default: false },
+  dawn: { type: 'string', multiple: true, default: [] as string[] },
+} as const;
 
 export async function benchCommand(argv: string[], log: (s: string) => void): Promise<number> {
   const { values } = parseArgs({
-    args: argv,
-    options: {
-      suite: { type: 'string' },
-      out: { type: 'string' },
-      configs: { type: 'string' },
-      seed: { type: 'string' },
-      'kv-dtype': { type: 'string' },
-      'warmup-ms': { type: 'string' },
-      'min-runs': { type: 'string' },
-      'max-runs': { type: 'string' },
-      'budget-ms': { type: 'string' },
-      'check-rows': { type: 'string' },
-      'ceiling-mib': { type: 'string' },
-      overhead: { type: 'boolean', default: false },
-      dawn: { type: 'string', multiple: true, default: [] },
-    },
+    args: joinNegativeValues(argv, valuedFlags(optionTable)),
+    options: optionTable,
     strict: true,
   });
   if (!values.suite) throw new UsageError('--suite <name> is required');
@@ -58,58 +69,109 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
     try {
       return getSuite(values.suite);
     } catch (e) {
-      throw new UsageError((e as Error).message);
+      throw new UsageError(`--suite: ${(e as Error).message}`);
     }
   })();
   const settings: BenchSettings = {
-    seed: intArg('seed', values.seed, defaultSettings.seed),
-    warmupMs: intArg('warmup-ms', values['warmup-ms'], defaultSettings.warmupMs),
-    minRuns: Math.max(1, intArg('min-runs', values['min-runs'], defaultSettings.minRuns)),
-    maxRuns: intArg('max-runs', values['max-runs'], defaultSettings.maxRuns),
-    budgetMs: intArg('budget-ms', values['budget-ms'], defaultSettings.budgetMs),
+    seed: seedArg(values.seed, defaultSettings.seed),
+    warmupMs: wholeNumberArg('warmup-ms', values['warmup-ms'], defaultSettings.warmupMs),
+    minRuns: Math.max(1, wholeNumberArg('min-runs', values['min-runs'], defaultSettings.minRuns)),
+    maxRuns: wholeNumberArg('max-runs', values['max-runs'], defaultSettings.maxRuns),
+    budgetMs: wholeNumberArg('budget-ms', values['budget-ms'], defaultSettings.budgetMs),
     minSampleMs: defaultSettings.minSampleMs,
-    checkRows: intArg('check-rows', values['check-rows'], defaultSettings.checkRows),
+    checkRows: wholeNumberArg('check-rows', values['check-rows'], defaultSettings.checkRows),
   };
+  const ceilingFlag = values['ceiling-mib'];
+  const ceilingMib = wholeNumberArg('ceiling-mib', ceilingFlag, 1024, 0, MAX_CEILING_MIB);
   const dtype = values['kv-dtype'];
   if (dtype !== undefined && dtype !== 'f32' && dtype !== 'f16') {
     throw new UsageError(`--kv-dtype must be f32 or f16 (got ${dtype})`);
   }
+  const wanted = values.variants?.split(',').filter((w) => w !== '');
   const configs = suite
     .configs()
     .filter((c) => !values.configs || c.label.includes(values.configs))
-    .map((c) => (dtype ? { ...c, input: { ...c.input, kvDtype: dtype as KvDtype } } : c));
-  if (configs.length === 0) throw new UsageError(`no config of ${suite.name} matches "${values.configs}"`);
+    .map((c) => (dtype ? { ...c, input: { ...c.input, kvDtype: dtype as KvDtype } } : c))
+    .map((c) =>
+      wanted ? { ...c, variants: c.variants.filter((v) => wanted.some((w) => variantLabel(v).includes(w))) } : c,
+    );
+  if (configs.length === 0) throw new UsageError(`--configs: no config of ${suite.name} matches "${values.configs}"`);
+  if (configs.every((c) => c.variants.length === 0))
+    throw new UsageError(`--variants: no variant of ${suite.name} matches "${values.variants}"`);
+  checkDawnFlags(values.dawn, '--dawn');
+  const out = values.out;
+  // Before any GPU work: the results must have somewhere to go.
+  if (out !== undefined) checkOutputFile('--out', out);
 
   const gpu = await cliGpu(values.dawn, log);
   try {
+    // The device's limit is known only now, still before any work: an explicit size over it is refused.
+    const limit = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
+    if (ceilingFlag !== undefined && ceilingMib * 2 ** 20 > limit)
+      throw new UsageError(
+        `--ceiling-mib ${ceilingMib} is over this device's buffer limit (min of maxStorageBufferBindingSize and maxBufferSize: ${Math.floor(limit / 2 ** 20)} MiB)`,
+      );
     log(`suite ${suite.name}: ${suite.description}`);
-    const ceilingMib = intArg('ceiling-mib', values['ceiling-mib'], 1024);
     const ceiling = ceilingMib > 0 ? await measureBandwidth(gpu, { bytes: ceilingMib * 2 ** 20, runs: 20 }) : null;
     if (ceiling) {
       log(
         `streaming-read ceiling: ${ceiling.gbPerS.toFixed(0)} GB/s (${formatBytes(ceiling.bytes)} read, median of ${ceiling.timing.runs}, ${ceiling.clock})`,
       );
     }
-    const fixed = values.overhead ? await measureFixedCosts(gpu) : null;
-    if (fixed) {
-      const parts = Object.entries(fixed.medianMs).map(([k, ms]) => `${k} ${(ms * 1000).toFixed(1)} µs`);
-      log(`fixed costs (median, ${fixed.clock}): ${parts.join('; ')}`);
+    const fixedCosts = values.overhead ? await measureFixedCosts(gpu) : null;
+    if (fixedCosts) {
+      const parts = Object.entries(fixedCosts.medianMs).map(([k, ms]) => `${k} ${(ms * 1000).toFixed(1)} µs`);
+      log(`fixed costs (median, ${fixedCosts.clock}): ${parts.join('; ')}`);
     }
-    const suiteResult = await runSuite(
-      gpu,
-      suite,
-      settings,
-      {
-        source: 'cli',
-        onEntry: (e) => log(entryLine(e)),
-      },
-      configs,
-    );
-    const result: BenchResultFile = {
-      ...suiteResult,
+    const withCeiling = (r: BenchResultFile): BenchResultFile => ({
+      ...r,
       ...(ceiling ? { bandwidthCeilingGBps: ceiling.gbPerS } : {}),
-      ...(fixed ? { fixedCostsMs: fixed.medianMs } : {}),
+      ...(fixedCosts ? { fixedCostsMs: fixedCosts.medianMs } : {}),
+    });
+    // The file so far is written (atomically) after every finished entry, so a crash, a lost device
+    // or a killed job keeps everything measured before it.
+    const done: BenchEntry[] = [];
+    const partial = (): BenchResultFile =>
+      withCeiling({
+        schema: RESULT_SCHEMA,
+        version: RESULT_VERSION,
+        createdAt: new Date().toISOString(),
+        source: 'cli',
+        device: describeDevice(gpu),
+        // What the runner's timer uses (createTimer: timestamps where offered).
+        clock: gpu.features.timestampQuery ? 'timestamp-query' : 'wall-clock',
+        settings,
+        suite: { name: suite.name, description: suite.description, axis: { ...suite.axis } },
+        entries: [...done],
+      });
+    let writing: Promise<void> = Promise.resolve();
+    const save = (r: BenchResultFile) => {
+      if (out === undefined) return;
+      const text = `${JSON.stringify(r, null, 1)}\n`;
+      writing = writing.then(() => writeFileAtomic(out, text));
     };
+    let suiteResult: BenchResultFile;
+    try {
+      suiteResult = await runSuite(
+        gpu,
+        suite,
+        settings,
+        {
+          source: 'cli',
+          onEntry: (e) => {
+            log(entryLine(e));
+            done.push(e);
+            save(partial());
+          },
+        },
+        configs,
+      );
+    } catch (e) {
+      await writing.catch(() => {});
+      if (out !== undefined && done.length > 0) log(`the run stopped: ${done.length} finished entries are in ${out}`);
+      throw e;
+    }
+    const result = withCeiling(suiteResult);
     log(`clock: ${result.clock}`);
     log(
       formatTable(
@@ -117,10 +179,10 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
         result.entries.map((e) => entryRow(e, ceiling?.gbPerS)),
       ),
     );
-    if (values.out) {
-      await mkdir(dirname(values.out), { recursive: true });
-      await writeFile(values.out, `${JSON.stringify(result, null, 1)}\n`);
-      log(`results written to ${values.out}`);
+    if (out !== undefined) {
+      save(result);
+      await writing;
+      log(`results written to ${out}`);
     }
     const bad = result.entries.some((e) => e.status === 'failed' || e.checks?.some((c) => !c.pass));
     return bad ? 1 : 0;
@@ -130,7 +192,7 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
 }
 
 function checkCell(e: BenchEntry): string {
-  if (!e.checks) return '';
+  if (!e.checks || e.checks.length === 0) return 'not checked';
   const failed = e.checks.filter((c) => !c.pass);
   return failed.length === 0 ? 'PASS' : `FAIL vs ${failed.map((c) => `${c.against} (${c.worst})`).join('; ')}`;
 }

@@ -1,3 +1,4 @@
+import { mmaShapeName, parseMmaShapeName } from '../kernels/hydragen-shared-mma-wgsl';
 import type { KernelOptions } from '../kernels/kernel';
 import { UsageError } from './usage-error';
 
@@ -16,6 +17,7 @@ export const kernelOptionArgs = {
   'subgroup-matrix': { type: 'string' },
   subgroups: { type: 'string' },
   'stage-kv': { type: 'string' },
+  'mma-shape': { type: 'string' },
   'decode-lanes': { type: 'string' },
   'decode-wg': { type: 'string' },
   'decode-unroll': { type: 'string' },
@@ -32,9 +34,9 @@ function positive(name: string, v: string | undefined): number | undefined {
 }
 
 /**
- * --block-size, --split-k, --partition-size, --subgroup-matrix, --subgroups, --stage-kv and the paged
- * decode kernel's --decode-lanes, --decode-wg, --decode-unroll, --decode-prefetch on|off and
- * --compute-units N|adapter into KernelOptions.
+ * --block-size, --split-k, --partition-size, --subgroup-matrix, --subgroups, --stage-kv, --mma-shape
+ * and the paged decode kernel's --decode-lanes, --decode-wg, --decode-unroll, --decode-prefetch on|off
+ * and --compute-units N|adapter into KernelOptions.
  */
 export function kernelOptionsFromArgs(v: {
   'block-size'?: string;
@@ -43,6 +45,7 @@ export function kernelOptionsFromArgs(v: {
   'subgroup-matrix'?: string;
   subgroups?: string;
   'stage-kv'?: string;
+  'mma-shape'?: string;
   'decode-lanes'?: string;
   'decode-wg'?: string;
   'decode-unroll'?: string;
@@ -73,6 +76,11 @@ export function kernelOptionsFromArgs(v: {
   if (subgroups !== undefined) out.subgroups = subgroups;
   const stage = onOff('stage-kv', v['stage-kv']);
   if (stage !== undefined) out.stageKv = stage;
+  if (v['mma-shape'] !== undefined) {
+    const shape = parseMmaShapeName(v['mma-shape']);
+    if (typeof shape === 'string') throw new UsageError(`--mma-shape: ${shape}`);
+    out.mmaShape = mmaShapeName(shape);
+  }
   if (v['block-size'] !== undefined) {
     const n = Number(v['block-size']);
     if (![8, 16, 32].includes(n)) throw new UsageError(`--block-size must be 8, 16 or 32 (got ${v['block-size']})`);
