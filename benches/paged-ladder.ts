@@ -52,7 +52,7 @@ const unshared = (batch: number, axisValue: number): BenchConfig => ({
 
 const shared = (batch: number, prefixLength: number, axisValue: number): BenchConfig => ({
   axisValue,
-  label: `shared B=${batch} P=${prefixLength}`,
+  label: `prefix B=${batch} P=${prefixLength}`,
   input: sharedPrefixProblem({ batch, prefixLength, suffixLength: 256, ...heads }),
   kvSource: 'hash',
   variants: ladderVariants,
