@@ -14,9 +14,9 @@ import type { BenchConfig, BenchSuite, BenchVariant } from './suite';
  * "pf" = software-pipelined (next step's K/V and the table entries of the step after loaded
  * before this step's math), "cu" = split-K planned from the GPU's compute units (132 on an H200,
  * from the adapter's name) instead of the fixed 2048-workgroup threshold, "no split" = one
- * partition a sequence. `paged` is the default (on a 32-lane GPU with D 128 and 4 rows a KV
- * head: L16 W32 U4, fixed split rule), the first entry of each config and every other entry's
- * whole-output check.
+ * partition a sequence, "bs32" = blocks of 32 tokens (16 otherwise). `paged` is the default (on
+ * a 32-lane GPU with D 128 and 4 rows a KV head: L16 W32 U4, fixed split rule), the first entry of
+ * each config and every other entry's whole-output check.
  */
 
 const heads = { headsQ: 32, headsKV: 8, headDim: 128, kvDtype: 'f16' } as const;
@@ -40,6 +40,7 @@ export const ladderVariants: readonly BenchVariant[] = [
   v('L16 W64 U4 pf cu', { ...cu, decodeWg: 64, decodePrefetch: true }),
   v('L8 W64 U4 pf cu', { ...cu, decodeLanes: 8, decodeWg: 64, decodeUnroll: 4, decodePrefetch: true }),
   v('paged no split', { splitK: false }),
+  v('L16 W32 U4 pf bs32', { decodePrefetch: true, blockSize: 32 }),
 ];
 
 const unshared = (batch: number, axisValue: number): BenchConfig => ({
