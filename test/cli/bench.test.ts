@@ -38,4 +38,33 @@ describe('bench CLI', () => {
     }
     expect(r.entries[3].ran).toMatch(/^auto → paged/);
   });
+
+  it('--overhead stores the fixed costs; a config of hash-generated K/V runs and passes its checks', async () => {
+    const out = join(await mkdtemp(join(tmpdir(), 'bench-')), 'r.json');
+    const lines: string[] = [];
+    const code = await benchCommand(
+      [
+        ...['--suite', 'paged-ladder', '--configs', 'prefix B=1 ', '--variants', 'no split', '--out', out],
+        ...['--warmup-ms', '0', '--budget-ms', '0', '--min-runs', '2', '--ceiling-mib', '0', '--overhead'],
+      ],
+      (s) => lines.push(s),
+    );
+    const log = lines.join('\n');
+    expect(code, log).toBe(0);
+    expect(log).toMatch(/fixed costs \(median, [a-z-]+\): empty pass [\d.]+ µs; 1 no-op dispatch [\d.]+ µs; 2 passes/);
+    const r = parseResultText(await readFile(out, 'utf8'), out);
+    expect(Object.keys(r.fixedCostsMs ?? {})).toEqual([
+      'empty pass',
+      '1 no-op dispatch',
+      '2 passes x 1 no-op',
+      '1 pass x 9 no-op',
+      '4224 no-op workgroups',
+    ]);
+    for (const ms of Object.values(r.fixedCostsMs ?? {})) expect(ms).toBeGreaterThanOrEqual(0);
+    expect(r.entries.map((e) => [e.config, e.label, e.status])).toEqual([
+      ['prefix B=1 P=4096', 'paged no split', 'ok'],
+    ]);
+    expect(r.entries[0].ran).toMatch(/no split-K/);
+    expect(r.entries[0].checks?.map((c) => c.pass)).toEqual([true]);
+  });
 });
