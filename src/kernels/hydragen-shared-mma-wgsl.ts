@@ -73,6 +73,11 @@ export interface MmaShape {
    * queries need no workgroup memory of their own. Default false.
    */
   readonly qInRegisters?: boolean;
+  /**
+   * Softmax written out: each lane reads its scores of a step once into named registers (columns
+   * interleaved between a row's lanes), instead of two loops that read them twice. Default false.
+   */
+  readonly unrolledSoftmax?: boolean;
 }
 
 /** The scores' row padding of a shape (f32 elements). */
@@ -89,6 +94,7 @@ export function mmaShapeName(s: Omit<MmaShape, 'headDim'>): string {
     ...(s.sPad !== undefined && s.sPad !== (s.pad ?? 0) / 2 ? [`spad${s.sPad}`] : []),
     ...(s.prefetch ? ['prefetch'] : []),
     ...(s.qInRegisters ? ['qreg'] : []),
+    ...(s.unrolledSoftmax ? ['unroll'] : []),
   ].join(' ');
 }
 
@@ -103,6 +109,7 @@ export function parseMmaShapeName(name: string): Omit<MmaShape, 'headDim'> | str
   let sPad: number | undefined;
   let prefetch = false;
   let qInRegisters = false;
+  let unrolledSoftmax = false;
   for (const w of words) {
     const m = /^(sg|rb|s|pad|spad)(\d+)$/.exec(w);
     const n = Number(m?.[2]);
@@ -115,7 +122,8 @@ export function parseMmaShapeName(name: string): Omit<MmaShape, 'headDim'> | str
     else if (w === 'pool') staged = false;
     else if (w === 'prefetch') prefetch = true;
     else if (w === 'qreg') qInRegisters = true;
-    else return `"${w}" is not part of a shape name (sgN rbN sN staged|pool [padN] [spadN] [prefetch] [qreg])`;
+    else if (w === 'unroll') unrolledSoftmax = true;
+    else return `"${w}" is not part of a shape name (sgN rbN sN staged|pool [padN] [spadN] [prefetch] [qreg] [unroll])`;
   }
   if (subgroups === 0 || step === 0 || staged === undefined)
     return `"${name}" needs sgN, sN and staged or pool, e.g. "sg4 rb1 s32 staged pad8"`;
@@ -128,6 +136,7 @@ export function parseMmaShapeName(name: string): Omit<MmaShape, 'headDim'> | str
     ...(sPad !== undefined && sPad !== pad / 2 ? { sPad } : {}),
     ...(prefetch ? { prefetch } : {}),
     ...(qInRegisters ? { qInRegisters } : {}),
+    ...(unrolledSoftmax ? { unrolledSoftmax } : {}),
   };
 }
 
@@ -348,6 +357,39 @@ export function hydragenSharedMmaWgsl(s: MmaShape): string {
     '  }',
     '  workgroupBarrier();',
   ]);
+  // A lane's scores of a step: two loops over its columns, or written out with each score read once
+  // into a register (column i * LPR + part: a row's lanes interleaved, so neighbouring lanes read
+  // neighbouring words).
+  const loopMax = [
+    '    var mx = NEG_BIG;',
+    '    for (var c = part * COLS; c < part * COLS + COLS; c++) {',
+    '      if (t0 + c < me.vis) { mx = max(mx, s_sh[s_off + r * S_STRIDE + c]); }',
+    '    }',
+  ];
+  const loopExp = [
+    '    var sum = 0.0;',
+    '    for (var c = part * COLS; c < part * COLS + COLS; c++) {',
+    '      let p = select(0.0, exp(s_sh[s_off + r * S_STRIDE + c] - m_ref), t0 + c < me.vis);',
+    '      p_sh[p_off + r * P_STRIDE + c] = f16(p);',
+    '      sum += p;',
+    '    }',
+  ];
+  const CI = range(COLS);
+  const col = (i: number) => `${i * LPR}u + part`;
+  const unrolledMax = [
+    '    let srow = s_off + r * S_STRIDE;',
+    '    let seen = me.vis - min(me.vis, t0); // keys of this step the row sees',
+    ...CI.map((i) => `    let x${i} = select(NEG_BIG, s_sh[srow + ${col(i)}], ${col(i)} < seen);`),
+    `    var mx = ${CI.slice(1).reduce((a, i) => `max(${a}, x${i})`, 'x0')};`,
+  ];
+  const unrolledExp = [
+    '    let prow = p_off + r * P_STRIDE;',
+    ...CI.flatMap((i) => [
+      `    let e${i} = select(0.0, exp(x${i} - m_ref), ${col(i)} < seen);`,
+      `    p_sh[prow + ${col(i)}] = f16(e${i});`,
+    ]),
+    `    let sum = ${CI.map((i) => `e${i}`).join(' + ')};`,
+  ];
   // The two lanes of a row combine their halves; a lone lane has the whole row.
   const pair = (x: string, op: 'max' | 'add') =>
     LPR === 1 ? x : op === 'max' ? `max(${x}, subgroupShuffleXor(${x}, 1u))` : `(${x} + subgroupShuffleXor(${x}, 1u))`;
@@ -435,10 +477,7 @@ ${[...stage, ...scores].join('\n')}
     workgroupBarrier();
 
     // Softmax against the reference max; raise it only past the margin.
-    var mx = NEG_BIG;
-    for (var c = part * COLS; c < part * COLS + COLS; c++) {
-      if (t0 + c < me.vis) { mx = max(mx, s_sh[s_off + r * S_STRIDE + c]); }
-    }
+${(s.unrolledSoftmax ? unrolledMax : loopMax).join('\n')}
     mx = ${pair('mx', 'max')};
     var alpha = 1.0;
     if (mx > m_ref + MARGIN) {
@@ -446,12 +485,7 @@ ${[...stage, ...scores].join('\n')}
       alpha = exp(m_ref - mx);
       m_ref = mx;
     }
-    var sum = 0.0;
-    for (var c = part * COLS; c < part * COLS + COLS; c++) {
-      let p = select(0.0, exp(s_sh[s_off + r * S_STRIDE + c] - m_ref), t0 + c < me.vis);
-      p_sh[p_off + r * P_STRIDE + c] = f16(p);
-      sum += p;
-    }
+${(s.unrolledSoftmax ? unrolledExp : loopExp).join('\n')}
     l_run = l_run * alpha + ${pair('sum', 'add')};
     // workgroupUniformLoad is also the barrier between the P writes above and the P loads below.
     if (workgroupUniformLoad(&rescale_sh).x != 0u) {

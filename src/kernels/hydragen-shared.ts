@@ -45,6 +45,8 @@ export interface SharedTiles {
   readonly sPad?: number;
   /** Subgroup-matrix kernel only: the queries' fragments held in registers (MmaShape.qInRegisters). */
   readonly qInRegisters?: boolean;
+  /** Subgroup-matrix kernel only: the softmax written out (MmaShape.unrolledSoftmax). */
+  readonly unrolledSoftmax?: boolean;
 }
 
 /** Register budgets of the shader (MAX_RD, MAX_SK in hydragen-shared.wgsl). */
@@ -133,6 +135,8 @@ export const MMA_LADDER: readonly Omit<MmaShape, 'headDim'>[] = [
   { subgroups: 2, step: 32, staged: true, rowBlocks: 2, pad: 8, sPad: 0, prefetch: true },
   { subgroups: 4, step: 32, staged: true, pad: 8, prefetch: true, qInRegisters: true },
   { subgroups: 4, step: 48, staged: true, pad: 8, prefetch: true, qInRegisters: true },
+  { subgroups: 4, step: 48, staged: true, pad: 8, prefetch: true, qInRegisters: true, unrolledSoftmax: true },
+  { subgroups: 4, step: 32, staged: true, pad: 8, prefetch: true, qInRegisters: true, unrolledSoftmax: true },
 ];
 
 /** The subgroup-matrix kernel's shape of `tiles` (a `matrix` tile from matrixTilesFor). */
@@ -146,6 +150,7 @@ export const mmaShapeOf = (headDim: number, tiles: SharedTiles): MmaShape => ({
   ...(tiles.prefetch ? { prefetch: true } : {}),
   ...(tiles.sPad !== undefined ? { sPad: tiles.sPad } : {}),
   ...(tiles.qInRegisters ? { qInRegisters: true } : {}),
+  ...(tiles.unrolledSoftmax ? { unrolledSoftmax: true } : {}),
 });
 
 /** The tiles that run shape `s` (the inverse of mmaShapeOf). */
@@ -160,6 +165,7 @@ export const tilesOfMmaShape = (s: Omit<MmaShape, 'headDim'>): SharedTiles => ({
   ...(s.prefetch ? { prefetch: true } : {}),
   ...(s.sPad !== undefined ? { sPad: s.sPad } : {}),
   ...(s.qInRegisters ? { qInRegisters: true } : {}),
+  ...(s.unrolledSoftmax ? { unrolledSoftmax: true } : {}),
 });
 
 /** Why shape `s` does not fit this device at `headDim`; null when it does. */
