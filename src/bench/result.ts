@@ -60,10 +60,39 @@ export interface TimingRecord {
   readonly batches?: readonly number[];
 }
 
+/**
+ * The problem of a matrix-product entry (a suite of benches/matmul-ceiling.ts): C[m x n] f32 =
+ * A[m x k] · B[n x k]ᵀ with A and B in `inputs`.
+ */
+export interface MatrixProductProblem {
+  readonly matmul: { readonly m: number; readonly n: number; readonly k: number; readonly inputs: 'f16' | 'f32' };
+}
+
+export const isMatrixProduct = (p: ProblemInput | MatrixProductProblem): p is MatrixProductProblem => 'matmul' in p;
+
+/** The compute ceiling as measured (src/bench/matmul/ceiling.ts), beside its TFLOP/s. */
+export interface MatmulCeilingRecord {
+  readonly tflops: number;
+  /** The ladder variant that ran (src/bench/matmul/variants.ts), e.g. "sgm-2x2-pad8-prefetch" or "f32-fma". */
+  readonly variant: string;
+  /** What ran, one line. */
+  readonly ran: string;
+  /** Subgroup matrices (f16 in, f32 accumulate) or the f32 FMA fallback. */
+  readonly kind: 'subgroup-matrix' | 'f32-fma';
+  /** M = N = K. */
+  readonly size: number;
+  readonly clock: Clock;
+  /** Products a timed sample (one pass); the timing is per product. */
+  readonly repsPerRun: number;
+  readonly timing: TimingSummary;
+  readonly check: CheckSummary;
+}
+
 export interface BenchEntry {
   readonly config: string;
   readonly axisValue: number;
-  readonly problem: ProblemInput;
+  /** An attention problem, or a matrix product's sizes (matrix-product suites). */
+  readonly problem: ProblemInput | MatrixProductProblem;
   /** Series label (a kernel name, or kernel plus options). */
   readonly label: string;
   readonly kernel: string;
@@ -93,6 +122,9 @@ export interface BenchResultFile {
   readonly settings: BenchSettings;
   /** Streaming-read bandwidth measured on the spot, GB/s, when it was measured. */
   readonly bandwidthCeilingGBps?: number;
+  /** Compute ceiling (a matrix product) measured on the spot, TFLOP/s, when it was measured; matmulCeiling says what ran. */
+  readonly matmulCeilingTflops?: number;
+  readonly matmulCeiling?: MatmulCeilingRecord;
   readonly suite: {
     readonly name: string;
     readonly description: string;
@@ -122,6 +154,15 @@ export function parseResultFile(json: unknown, fileName = 'result file'): BenchR
   if (!isObject(json.device) || !isObject(json.device.adapter)) fail('"device.adapter" is missing');
   if (!isObject(json.suite) || typeof json.suite.name !== 'string') fail('"suite.name" is missing');
   if (!Array.isArray(json.entries)) return fail('"entries" is not an array');
+  const mm = json.matmulCeilingTflops;
+  if (mm !== undefined && !(typeof mm === 'number' && Number.isFinite(mm) && mm > 0))
+    fail(`"matmulCeilingTflops" is ${JSON.stringify(mm)}, not a finite positive number`);
+  if (json.matmulCeiling !== undefined) {
+    const r = json.matmulCeiling;
+    if (!isObject(r) || typeof r.tflops !== 'number' || !(Number.isFinite(r.tflops) && r.tflops > 0))
+      fail('"matmulCeiling.tflops" is not a finite positive number');
+    else if (typeof r.variant !== 'string') fail('"matmulCeiling.variant" is not a string');
+  }
   for (const [i, e] of (json.entries as unknown[]).entries()) {
     if (!isObject(e)) return fail(`entries[${i}] is not an object`);
     if (typeof e.label !== 'string') fail(`entries[${i}].label is not a string`);

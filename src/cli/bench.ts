@@ -1,9 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { getSuite, suites } from '../../benches/suites';
+import type { BenchSuite, MatrixProductSuite } from '../../benches/suite';
+import { findAnySuite, matrixProductSuites, suites } from '../../benches/suites';
 import { measureBandwidth } from '../bench/bandwidth';
-import type { BenchEntry, BenchResultFile, BenchSettings } from '../bench/result';
+import { ceilingSizeError, DEFAULT_CEILING_SIZE, measureMatmulCeiling } from '../bench/matmul/ceiling';
+import { runMatrixProductSuite } from '../bench/matmul/runner';
+import type { BenchEntry, BenchResultFile, BenchSettings, MatmulCeilingRecord } from '../bench/result';
 import { defaultSettings, runSuite } from '../bench/runner';
 import { timingWarnings } from '../bench/stats';
 import { formatBytes } from '../gpu/errors';
@@ -16,12 +19,16 @@ export const benchUsage = `bench: time a suite's kernels and write the results a
 
   bench --suite <name> [--out <file.json>] [--configs <label substring>] [--seed N] [--kv-dtype f32|f16]
         [--warmup-ms N] [--min-runs N] [--max-runs N] [--budget-ms N] [--check-rows N]
-        [--ceiling-mib N] [--dawn <flag>]...
+        [--ceiling-mib N] [--matmul-ceiling N] [--dawn <flag>]...
 
   Before the suite, a streaming-read kernel measures the device's bandwidth ceiling over a buffer of
-  --ceiling-mib MiB (default 1024; 0 skips it); every entry's GB/s is then also given as % of it.
+  --ceiling-mib MiB (default 1024; 0 skips it), and a matrix product of N x N x N the compute
+  ceiling (--matmul-ceiling, default ${DEFAULT_CEILING_SIZE}, a multiple of 128; 0 skips it): subgroup matrices, f16 in
+  and f32 accumulate, or f32 FMA where the device has none. Every entry's GB/s is then also given
+  as % of the first, and its TFLOP/s as % of the second.
 
-  suites: ${suites.map((s) => s.name).join(', ') || '(none yet)'}`;
+  suites: ${suites.map((s) => s.name).join(', ') || '(none yet)'}
+  matrix-product suites: ${matrixProductSuites.map((s) => s.name).join(', ')} (--kv-dtype does not apply)`;
 
 function intArg(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -45,14 +52,15 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
       'budget-ms': { type: 'string' },
       'check-rows': { type: 'string' },
       'ceiling-mib': { type: 'string' },
+      'matmul-ceiling': { type: 'string' },
       dawn: { type: 'string', multiple: true, default: [] },
     },
     strict: true,
   });
   if (!values.suite) throw new UsageError('--suite <name> is required');
-  const suite = (() => {
+  const suite: BenchSuite | MatrixProductSuite = (() => {
     try {
-      return getSuite(values.suite);
+      return findAnySuite(values.suite);
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
@@ -70,38 +78,75 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
   if (dtype !== undefined && dtype !== 'f32' && dtype !== 'f16') {
     throw new UsageError(`--kv-dtype must be f32 or f16 (got ${dtype})`);
   }
-  const configs = suite
-    .configs()
-    .filter((c) => !values.configs || c.label.includes(values.configs))
-    .map((c) => (dtype ? { ...c, input: { ...c.input, kvDtype: dtype as KvDtype } } : c));
+  const matches = (c: { label: string }) => !values.configs || c.label.includes(values.configs);
+  const matrixProducts = 'kind' in suite && suite.kind === 'matrix-product';
+  if (matrixProducts && dtype)
+    throw new UsageError(`--kv-dtype does not apply to the matrix-product suite ${suite.name}`);
+  const configs =
+    'kind' in suite
+      ? suite.configs().filter(matches)
+      : suite
+          .configs()
+          .filter(matches)
+          .map((c) => (dtype ? { ...c, input: { ...c.input, kvDtype: dtype as KvDtype } } : c));
   if (configs.length === 0) throw new UsageError(`no config of ${suite.name} matches "${values.configs}"`);
+  const ceilingMib = intArg('ceiling-mib', values['ceiling-mib'], 1024);
+  const matmulSize = intArg('matmul-ceiling', values['matmul-ceiling'], DEFAULT_CEILING_SIZE);
+  const sizeError = matmulSize > 0 ? ceilingSizeError(matmulSize) : null;
+  if (sizeError) throw new UsageError(`--matmul-ceiling ${matmulSize}: ${sizeError}`);
 
   const gpu = await cliGpu(values.dawn, log);
   try {
     log(`suite ${suite.name}: ${suite.description}`);
-    const ceilingMib = intArg('ceiling-mib', values['ceiling-mib'], 1024);
     const ceiling = ceilingMib > 0 ? await measureBandwidth(gpu, { bytes: ceilingMib * 2 ** 20, runs: 20 }) : null;
     if (ceiling) {
       log(
         `streaming-read ceiling: ${ceiling.gbPerS.toFixed(0)} GB/s (${formatBytes(ceiling.bytes)} read, median of ${ceiling.timing.runs}, ${ceiling.clock})`,
       );
     }
-    const suiteResult = await runSuite(
-      gpu,
-      suite,
-      settings,
-      {
-        source: 'cli',
-        onEntry: (e) => log(entryLine(e)),
-      },
-      configs,
-    );
-    const result: BenchResultFile = ceiling ? { ...suiteResult, bandwidthCeilingGBps: ceiling.gbPerS } : suiteResult;
+    // A compute ceiling that cannot run or disagrees with the CPU is reported and the suite still runs; the exit code says it failed.
+    let matmulFailed = false;
+    let matmul: MatmulCeilingRecord | null = null;
+    if (matmulSize > 0) {
+      try {
+        matmul = await measureMatmulCeiling(gpu, { size: matmulSize });
+        log(
+          `compute ceiling: ${matmul.tflops.toFixed(1)} TFLOP/s (${matmul.variant} at ${matmulSize}³: ${matmul.ran}; fastest of ${matmul.timing.runs} x ${matmul.repsPerRun}, ${matmul.clock}; ${matmul.check.against} PASS)`,
+        );
+      } catch (e) {
+        if (gpu.isLost) throw e;
+        matmulFailed = true;
+        log(`compute ceiling FAILED: ${(e as Error).message}`);
+      }
+    }
+    const hooks = { source: 'cli', onEntry: (e: BenchEntry) => log(entryLine(e)) };
+    const suiteResult =
+      'kind' in suite
+        ? await runMatrixProductSuite(gpu, suite, settings, hooks, configs as ReturnType<MatrixProductSuite['configs']>)
+        : await runSuite(gpu, suite, settings, hooks, configs as ReturnType<BenchSuite['configs']>);
+    const result: BenchResultFile = {
+      ...suiteResult,
+      ...(ceiling ? { bandwidthCeilingGBps: ceiling.gbPerS } : {}),
+      ...(matmul ? { matmulCeilingTflops: matmul.tflops, matmulCeiling: matmul } : {}),
+    };
     log(`clock: ${result.clock}`);
     log(
       formatTable(
-        ['config', 'variant', 'ran', 'median ms', 'p10', 'p90', 'runs', 'GB/s', '% ceiling', 'TFLOP/s', 'check'],
-        result.entries.map((e) => entryRow(e, ceiling?.gbPerS)),
+        [
+          'config',
+          'variant',
+          'ran',
+          'median ms',
+          'p10',
+          'p90',
+          'runs',
+          'GB/s',
+          '% read',
+          'TFLOP/s',
+          '% matmul',
+          'check',
+        ],
+        result.entries.map((e) => entryRow(e, ceiling?.gbPerS, matmul?.tflops)),
       ),
     );
     if (values.out) {
@@ -109,7 +154,7 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
       await writeFile(values.out, `${JSON.stringify(result, null, 1)}\n`);
       log(`results written to ${values.out}`);
     }
-    const bad = result.entries.some((e) => e.status === 'failed' || e.checks?.some((c) => !c.pass));
+    const bad = matmulFailed || result.entries.some((e) => e.status === 'failed' || e.checks?.some((c) => !c.pass));
     return bad ? 1 : 0;
   } finally {
     gpu.destroy();
@@ -122,9 +167,13 @@ function checkCell(e: BenchEntry): string {
   return failed.length === 0 ? 'PASS' : `FAIL vs ${failed.map((c) => `${c.against} (${c.worst})`).join('; ')}`;
 }
 
-function entryRow(e: BenchEntry, ceilingGBps: number | undefined): string[] {
+/** An entry's share of a ceiling, whole percent ('' when either is missing). */
+const percentOf = (x: number | undefined, ceiling: number | undefined): string =>
+  ceiling && x !== undefined ? fixed((100 * x) / ceiling, 0) : '';
+
+function entryRow(e: BenchEntry, ceilingGBps: number | undefined, ceilingTflops: number | undefined): string[] {
   if (e.status !== 'ok' || !e.timing)
-    return [e.config, e.label, '', '', '', '', '', '', '', '', `${e.status.toUpperCase()}: ${e.reason}`];
+    return [e.config, e.label, '', '', '', '', '', '', '', '', '', `${e.status.toUpperCase()}: ${e.reason}`];
   const t = e.timing;
   const [first] = timingWarnings(t);
   const spread = first ? ` (${first.kind}!)` : '';
@@ -137,8 +186,9 @@ function entryRow(e: BenchEntry, ceilingGBps: number | undefined): string[] {
     fixed(t.p90Ms, 4),
     `${t.runs}x${t.repsPerRun}`,
     fixed(e.gbPerS, 1),
-    ceilingGBps && e.gbPerS !== undefined ? fixed((100 * e.gbPerS) / ceilingGBps, 0) : '',
+    percentOf(e.gbPerS, ceilingGBps),
     fixed(e.tflopPerS, 2),
+    percentOf(e.tflopPerS, ceilingTflops),
     checkCell(e),
   ];
 }
