@@ -227,8 +227,8 @@ export function emulateSubgroupMatrices(wgsl: string, options: EmulationOptions 
     t = t.replace(/\bsubgroupMatrixMultiplyAccumulate\s*\(\s*(\w+)\s*,\s*(\w+)\s*,/g, (_, x: string, y: string) => {
       const a = bound.get(x);
       const b = bound.get(y);
-      if (!a || a.kind !== 'left') fail(`product of ${x}, which is not a loaded left matrix`);
-      if (!b || b.kind !== 'right') fail(`product with ${y}, which is not a loaded right matrix`);
+      if (a?.kind !== 'left') fail(`product of ${x}, which is not a loaded left matrix`);
+      if (b?.kind !== 'right') fail(`product with ${y}, which is not a loaded right matrix`);
       const fn = `emu_mma_${a.array}_${a.layout}_${b.array}_${b.layout}`;
       products.set(fn, { a, b });
       return `${fn}(${x}, ${y},`;
