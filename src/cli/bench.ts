@@ -4,7 +4,12 @@ import { parseArgs } from 'node:util';
 import type { BenchSuite, MatrixProductSuite } from '../../benches/suite';
 import { findAnySuite, matrixProductSuites, suites } from '../../benches/suites';
 import { measureBandwidth } from '../bench/bandwidth';
-import { ceilingSizeError, DEFAULT_CEILING_SIZE, measureMatmulCeiling } from '../bench/matmul/ceiling';
+import {
+  ceilingSizeError,
+  DEFAULT_CEILING_SIZE,
+  FALLBACK_CEILING_SIZE,
+  measureMatmulCeiling,
+} from '../bench/matmul/ceiling';
 import { runMatrixProductSuite } from '../bench/matmul/runner';
 import type { BenchEntry, BenchResultFile, BenchSettings, MatmulCeilingRecord } from '../bench/result';
 import { defaultSettings, runSuite } from '../bench/runner';
@@ -23,8 +28,8 @@ export const benchUsage = `bench: time a suite's kernels and write the results a
 
   Before the suite, a streaming-read kernel measures the device's bandwidth ceiling over a buffer of
   --ceiling-mib MiB (default 1024; 0 skips it), and a matrix product of N x N x N the compute
-  ceiling (--matmul-ceiling, default ${DEFAULT_CEILING_SIZE}, a multiple of 128; 0 skips it): subgroup matrices, f16 in
-  and f32 accumulate, or f32 FMA where the device has none. Every entry's GB/s is then also given
+  ceiling (--matmul-ceiling, default ${DEFAULT_CEILING_SIZE}, ${FALLBACK_CEILING_SIZE} on a software adapter; a multiple of 128; 0 skips
+  it): subgroup matrices, f16 in and f32 accumulate, or f32 FMA where the device has none. Every entry's GB/s is then also given
   as % of the first, and its TFLOP/s as % of the second.
 
   suites: ${suites.map((s) => s.name).join(', ') || '(none yet)'}
@@ -107,11 +112,13 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
     // A compute ceiling that cannot run or disagrees with the CPU is reported and the suite still runs; the exit code says it failed.
     let matmulFailed = false;
     let matmul: MatmulCeilingRecord | null = null;
-    if (matmulSize > 0) {
+    const size =
+      values['matmul-ceiling'] === undefined && gpu.adapter.isFallbackAdapter ? FALLBACK_CEILING_SIZE : matmulSize;
+    if (size > 0) {
       try {
-        matmul = await measureMatmulCeiling(gpu, { size: matmulSize });
+        matmul = await measureMatmulCeiling(gpu, { size });
         log(
-          `compute ceiling: ${matmul.tflops.toFixed(1)} TFLOP/s (${matmul.variant} at ${matmulSize}³: ${matmul.ran}; fastest of ${matmul.timing.runs} x ${matmul.repsPerRun}, ${matmul.clock}; ${matmul.check.against} PASS)`,
+          `compute ceiling: ${matmul.tflops.toFixed(1)} TFLOP/s (${matmul.variant} at ${size}³: ${matmul.ran}; fastest of ${matmul.timing.runs} x ${matmul.repsPerRun}, ${matmul.clock}; ${matmul.check.against} PASS)`,
         );
       } catch (e) {
         if (gpu.isLost) throw e;

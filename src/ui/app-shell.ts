@@ -2,7 +2,7 @@ import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import type { BenchSuite } from '../../benches/suite';
 import { suites } from '../../benches/suites';
 import { type BandwidthCeiling, measureBandwidth } from '../bench/bandwidth';
-import { measureMatmulCeiling } from '../bench/matmul/ceiling';
+import { FALLBACK_CEILING_SIZE, measureMatmulCeiling } from '../bench/matmul/ceiling';
 import type { BenchResultFile, MatmulCeilingRecord } from '../bench/result';
 import { BenchCancelled } from '../bench/runner';
 import { acquireGpu, type GpuContext } from '../gpu/context';
@@ -17,7 +17,7 @@ import { type RunErrors, resolveKernelSelection, resolveMode, resolveSettings } 
 import { formatProgress, runSuiteOnPage } from './run-suite';
 import { baseStyles } from './styles';
 import { customSweepSuite, type SuiteResult, singleConfigSuite, suiteForKernels } from './sweep';
-import { type PageState, paramsToState, stateToParams } from './url-state';
+import { defaultSettingsForm, type PageState, paramsToState, stateToParams } from './url-state';
 import './bench-table';
 import './equivalence-table';
 import './gpu-panel';
@@ -368,13 +368,18 @@ export class AppShell extends LitElement {
           this.progress = 'measuring the bandwidth ceiling (streaming read)';
           this.ceiling = await measureBandwidth(gpu, { bytes: settings.ceilingMiB * 2 ** 20, signal });
         }
-        if (settings.matmulSize === 0) this.matmulCeiling = null;
-        else if (this.matmulCeiling?.size !== settings.matmulSize) {
+        // The default size is too much work for a software adapter (seconds a product): a small one there.
+        const matmulSize =
+          gpu.adapter.isFallbackAdapter && this.state.settings.matmulSize === defaultSettingsForm.matmulSize
+            ? FALLBACK_CEILING_SIZE
+            : settings.matmulSize;
+        if (matmulSize === 0) this.matmulCeiling = null;
+        else if (this.matmulCeiling?.size !== matmulSize) {
           // A compute ceiling that cannot run or disagrees with the CPU is shown in the GPU panel; the suite still runs.
-          this.progress = `measuring the compute ceiling (matrix product ${settings.matmulSize}³)`;
+          this.progress = `measuring the compute ceiling (matrix product ${matmulSize}³)`;
           this.matmulError = '';
           try {
-            this.matmulCeiling = await measureMatmulCeiling(gpu, { size: settings.matmulSize, signal });
+            this.matmulCeiling = await measureMatmulCeiling(gpu, { size: matmulSize, signal });
           } catch (e) {
             if (gpu.isLost) throw e;
             this.matmulCeiling = null;

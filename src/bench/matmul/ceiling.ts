@@ -22,9 +22,9 @@ import {
  * sampled entries before it is timed: a wrong product is an error, not a ceiling.
  *
  * Timing: repeated products until `warmupMs` have passed (GPUs start at idle clocks), then `runs`
- * samples of a pass of several back-to-back products (at least 2 ms a sample); the ceiling is taken
- * from the fastest sample, as the bandwidth ceiling is. At 4096³ on an H200 that is about 0.4 s of
- * warm-up and 20 products of 1 ms.
+ * samples of a pass of several back-to-back products (at least 2 ms a sample; after 3 samples, no
+ * more than a second of them); the ceiling is taken from the fastest sample, as the bandwidth
+ * ceiling is. At 4096³ on an H200 that is about 0.4 s of warm-up and 20 products of 1 ms.
  */
 
 export interface MatmulCeilingOptions {
@@ -39,6 +39,9 @@ export interface MatmulCeilingOptions {
 }
 
 export const DEFAULT_CEILING_SIZE = 4096;
+/** On a software adapter (SwiftShader), where 4096³ would take minutes and timings mean little. */
+export const FALLBACK_CEILING_SIZE = 256;
+const SAMPLING_BUDGET_MS = 1000;
 const CANDIDATES: readonly MatmulVariant[] = [BEST_SUBGROUP_MATRIX, F32_FMA];
 
 /** Why a ceiling of this size cannot be measured on any device (checked before any GPU work); null when it can. */
@@ -92,10 +95,13 @@ export async function measureMatmulCeiling(
       const reps = Math.max(1, Math.min(64, Math.ceil(50 / Math.max(fastest, 0.01))));
       fastest = Math.min(fastest, (await once(reps)) / reps);
     }
-    const reps = Math.max(2, Math.min(64, Math.ceil(2 / Math.max(fastest, 0.01))));
+    const reps = Math.max(1, Math.min(64, Math.ceil(2 / Math.max(fastest, 0.01))));
     const samples: number[] = [];
+    const timed = performance.now();
     for (let i = 0; i < (opts.runs ?? 10); i++) {
       if (opts.signal?.aborted) break;
+      // A slow device (a software adapter) stops after 3 samples once a second has passed.
+      if (samples.length >= 3 && performance.now() - timed > SAMPLING_BUDGET_MS) break;
       samples.push((await once(reps)) / reps);
     }
     if (samples.length === 0) samples.push(first);
