@@ -12,8 +12,9 @@ import {
 } from '../bench/matmul/ceiling';
 import { runMatrixProductSuite } from '../bench/matmul/runner';
 import type { BenchEntry, BenchResultFile, BenchSettings, MatmulCeilingRecord } from '../bench/result';
-import { defaultSettings, runSuite } from '../bench/runner';
+import { type BenchHooks, defaultSettings, runSuite } from '../bench/runner';
 import { timingWarnings } from '../bench/stats';
+import type { GpuContext } from '../gpu/context';
 import { formatBytes } from '../gpu/errors';
 import type { KvDtype } from '../problem/problem';
 import { cliGpu } from './gpu';
@@ -28,9 +29,9 @@ export const benchUsage = `bench: time a suite's kernels and write the results a
 
   Before the suite, a streaming-read kernel measures the device's bandwidth ceiling over a buffer of
   --ceiling-mib MiB (default 1024; 0 skips it), and a matrix product of N x N x N the compute
-  ceiling (--matmul-ceiling, default ${DEFAULT_CEILING_SIZE}, ${FALLBACK_CEILING_SIZE} on a software adapter; a multiple of 128; 0 skips
-  it): subgroup matrices, f16 in and f32 accumulate, or f32 FMA where the device has none. Every entry's GB/s is then also given
-  as % of the first, and its TFLOP/s as % of the second.
+  ceiling (--matmul-ceiling N: default ${DEFAULT_CEILING_SIZE}, ${FALLBACK_CEILING_SIZE} on a software adapter, a multiple of 128;
+  0 skips it): subgroup matrices, f16 in and f32 accumulate, or f32 FMA where the device has none.
+  Every entry's GB/s is then also given as % of the first, and its TFLOP/s as % of the second.
 
   suites: ${suites.map((s) => s.name).join(', ') || '(none yet)'}
   matrix-product suites: ${matrixProductSuites.map((s) => s.name).join(', ')} (--kv-dtype does not apply)`;
@@ -84,17 +85,22 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
     throw new UsageError(`--kv-dtype must be f32 or f16 (got ${dtype})`);
   }
   const matches = (c: { label: string }) => !values.configs || c.label.includes(values.configs);
-  const matrixProducts = 'kind' in suite && suite.kind === 'matrix-product';
-  if (matrixProducts && dtype)
-    throw new UsageError(`--kv-dtype does not apply to the matrix-product suite ${suite.name}`);
-  const configs =
-    'kind' in suite
-      ? suite.configs().filter(matches)
-      : suite
-          .configs()
-          .filter(matches)
-          .map((c) => (dtype ? { ...c, input: { ...c.input, kvDtype: dtype as KvDtype } } : c));
-  if (configs.length === 0) throw new UsageError(`no config of ${suite.name} matches "${values.configs}"`);
+  const none = () => new UsageError(`no config of ${suite.name} matches "${values.configs}"`);
+  /** The suite's chosen configs, run by the runner of its kind. */
+  let runIt: (gpu: GpuContext, hooks: BenchHooks) => Promise<BenchResultFile>;
+  if ('kind' in suite) {
+    if (dtype) throw new UsageError(`--kv-dtype does not apply to the matrix-product suite ${suite.name}`);
+    const configs = suite.configs().filter(matches);
+    if (configs.length === 0) throw none();
+    runIt = (gpu, hooks) => runMatrixProductSuite(gpu, suite, settings, hooks, configs);
+  } else {
+    const configs = suite
+      .configs()
+      .filter(matches)
+      .map((c) => (dtype ? { ...c, input: { ...c.input, kvDtype: dtype as KvDtype } } : c));
+    if (configs.length === 0) throw none();
+    runIt = (gpu, hooks) => runSuite(gpu, suite, settings, hooks, configs);
+  }
   const ceilingMib = intArg('ceiling-mib', values['ceiling-mib'], 1024);
   const matmulSize = intArg('matmul-ceiling', values['matmul-ceiling'], DEFAULT_CEILING_SIZE);
   const sizeError = matmulSize > 0 ? ceilingSizeError(matmulSize) : null;
@@ -126,11 +132,7 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
         log(`compute ceiling FAILED: ${(e as Error).message}`);
       }
     }
-    const hooks = { source: 'cli', onEntry: (e: BenchEntry) => log(entryLine(e)) };
-    const suiteResult =
-      'kind' in suite
-        ? await runMatrixProductSuite(gpu, suite, settings, hooks, configs as ReturnType<MatrixProductSuite['configs']>)
-        : await runSuite(gpu, suite, settings, hooks, configs as ReturnType<BenchSuite['configs']>);
+    const suiteResult = await runIt(gpu, { source: 'cli', onEntry: (e) => log(entryLine(e)) });
     const result: BenchResultFile = {
       ...suiteResult,
       ...(ceiling ? { bandwidthCeilingGBps: ceiling.gbPerS } : {}),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkEntries, referenceEntries, sampleEntries } from '../../src/bench/matmul/inputs';
 import { matmulWgsl, prepareMatmul } from '../../src/bench/matmul/prepare';
+import { runMatrixProductSuite } from '../../src/bench/matmul/runner';
 import {
   F32_FMA,
   MATMUL_LADDER,
@@ -8,7 +9,8 @@ import {
   type MatmulVariant,
   matmulUnsupported,
 } from '../../src/bench/matmul/variants';
-import type { CheckSummary } from '../../src/bench/result';
+import { type CheckSummary, parseResultFile } from '../../src/bench/result';
+import { defaultSettings } from '../../src/bench/runner';
 import type { GpuContext } from '../../src/gpu/context';
 import { testGpu } from '../setup/gpu-entry';
 import { emulateSubgroupMatrices } from './mma-emulation';
@@ -102,4 +104,35 @@ describe('a wrong index in a generated kernel fails the check', () => {
       expect(check.pass).toBe(false);
     });
   }
+});
+
+describe('a matrix-product suite', () => {
+  it('writes the ordinary result format: the products that run here timed and checked, the others skipped with the reason', async () => {
+    const names = [MATMUL_LADDER[0].name, F32_FMA.name];
+    const r = await runMatrixProductSuite(
+      gpu,
+      {
+        kind: 'matrix-product',
+        name: 'tiny',
+        description: 'two variants at 128',
+        axis: { name: 'size', log: true },
+        configs: () => [{ axisValue: 128, label: 'M=N=K=128', size: { m: 128, n: 128, k: 128 }, variants: names }],
+      },
+      { ...defaultSettings, warmupMs: 0, budgetMs: 0, minRuns: 2, checkRows: 16 },
+    );
+    expect(parseResultFile(JSON.parse(JSON.stringify(r))).entries).toHaveLength(2);
+    const [sgm, fma] = r.entries;
+    if (gpu.features.subgroupMatrix) expect(sgm.status).toBe('ok');
+    else expect(sgm).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/no subgroup matrices/) });
+    expect(fma).toMatchObject({
+      status: 'ok',
+      label: 'f32-fma',
+      kernel: 'matmul',
+      problem: { matmul: { m: 128, n: 128, k: 128, inputs: 'f32' } },
+      flops: 2 * 128 ** 3,
+    });
+    expect(fma.checks).toEqual([expect.objectContaining({ pass: true, rows: 64, maxAbsErr: 0 })]);
+    expect(fma.timing?.runs).toBeGreaterThanOrEqual(2);
+    expect(fma.tflopPerS).toBeCloseTo((2 * 128 ** 3) / ((fma.timing?.medianMs ?? 0) / 1000) / 1e12, 9);
+  });
 });

@@ -1,7 +1,10 @@
 /**
  * Subgroup matrices (chromium_experimental_subgroup_matrix) emulated in plain WGSL, so a kernel
  * written for them runs on an adapter without them (SwiftShader, our CI's only WebGPU). Used by
- * hydragen-mma-emulated.test.ts on the kernel that hydragenSharedMmaWgsl generates.
+ * hydragen-mma-emulated.test.ts on the kernel that hydragenSharedMmaWgsl generates, and by
+ * matmul.test.ts on the compute ceiling's matrix products, with two opt-in modes for kernels that
+ * would not fit or would take minutes to compile as described below (EmulationOptions:
+ * packWorkgroupHalves, fragmentsByReference).
  *
  * What the rewrite does to the kernel's text (comments are dropped first):
  *   - `enable f16;`, `enable chromium_experimental_subgroup_matrix;` and the
@@ -359,7 +362,8 @@ function library(
   const element = (array: string, i: string) =>
     packed.has(array) || shared.has(array) ? `emu_half(${array}[(${i}) / 2u], ${i})` : `${array}[${i}]`;
   for (const [fn, { array, kind, layout }] of loads) {
-    const get = (j: number) => element(array, `i${j}`);
+    const get = (j: number) =>
+      packed.has(array) ? `unpack2x16float(${array}[i${j} / 2u])[i${j} % 2u]` : element(array, `i${j}`);
     if (byReference && kind !== 'result') {
       const check =
         report && storage.has(array)
