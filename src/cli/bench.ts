@@ -1,29 +1,43 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchSuite, MatrixProductSuite } from '../../benches/suite';
 import { findAnySuite, matrixProductSuites, suites } from '../../benches/suites';
 import { measureBandwidth } from '../bench/bandwidth';
 import {
   ceilingSizeError,
+  ceilingVariant,
   DEFAULT_CEILING_SIZE,
   FALLBACK_CEILING_SIZE,
+  MAX_CEILING_SIZE,
   measureMatmulCeiling,
 } from '../bench/matmul/ceiling';
 import { runMatrixProductSuite } from '../bench/matmul/runner';
-import type { BenchEntry, BenchResultFile, BenchSettings, MatmulCeilingRecord } from '../bench/result';
-import { type BenchHooks, defaultSettings, runSuite } from '../bench/runner';
+import {
+  type BenchEntry,
+  type BenchResultFile,
+  type BenchSettings,
+  type MatmulCeilingRecord,
+  RESULT_SCHEMA,
+  RESULT_VERSION,
+} from '../bench/result';
+import { type BenchHooks, defaultSettings, describeDevice, runSuite, variantLabel } from '../bench/runner';
 import { timingWarnings } from '../bench/stats';
 import type { GpuContext } from '../gpu/context';
 import { formatBytes } from '../gpu/errors';
+import { writeFileAtomic } from '../io/atomic-write';
 import type { KvDtype } from '../problem/problem';
+import { checkDawnFlags, joinNegativeValues, seedArg, valuedFlags, wholeNumberArg } from './args';
 import { cliGpu } from './gpu';
+import { checkOutputFile } from './output-paths';
 import { fixed, formatTable, sci } from './table';
 import { UsageError } from './usage-error';
 
+/** --ceiling-mib's ceiling before the device is known (64 GiB); the device's buffer limit is checked once it is. */
+const MAX_CEILING_MIB = 65536;
+
 export const benchUsage = `bench: time a suite's kernels and write the results as JSON (the page can load the file)
 
-  bench --suite <name> [--out <file.json>] [--configs <label substring>] [--seed N] [--kv-dtype f32|f16]
+  bench --suite <name> [--out <file.json>] [--configs <label substring>] [--variants <substring>[,...]]
+        [--seed N] [--kv-dtype f32|f16]
         [--warmup-ms N] [--min-runs N] [--max-runs N] [--budget-ms N] [--check-rows N]
         [--ceiling-mib N] [--matmul-ceiling N] [--dawn <flag>]...
 
@@ -32,35 +46,35 @@ export const benchUsage = `bench: time a suite's kernels and write the results a
   ceiling (--matmul-ceiling N: default ${DEFAULT_CEILING_SIZE}, ${FALLBACK_CEILING_SIZE} on a software adapter, a multiple of 128;
   0 skips it): subgroup matrices, f16 in and f32 accumulate, or f32 FMA where the device has none.
   Every entry's GB/s is then also given as % of the first, and its TFLOP/s as % of the second.
+  --variants keeps the variants whose label contains one of the comma-separated substrings.
+
+  --out is checked before any GPU work and rewritten (atomically) after every finished entry, so
+  a run that stops keeps what it measured.
 
   suites: ${suites.map((s) => s.name).join(', ') || '(none yet)'}
   matrix-product suites: ${matrixProductSuites.map((s) => s.name).join(', ')} (--kv-dtype does not apply)`;
 
-function intArg(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer (got ${value})`);
-  return n;
-}
+const optionTable = {
+  suite: { type: 'string' },
+  out: { type: 'string' },
+  configs: { type: 'string' },
+  variants: { type: 'string' },
+  seed: { type: 'string' },
+  'kv-dtype': { type: 'string' },
+  'warmup-ms': { type: 'string' },
+  'min-runs': { type: 'string' },
+  'max-runs': { type: 'string' },
+  'budget-ms': { type: 'string' },
+  'check-rows': { type: 'string' },
+  'ceiling-mib': { type: 'string' },
+  'matmul-ceiling': { type: 'string' },
+  dawn: { type: 'string', multiple: true, default: [] as string[] },
+} as const;
 
 export async function benchCommand(argv: string[], log: (s: string) => void): Promise<number> {
   const { values } = parseArgs({
-    args: argv,
-    options: {
-      suite: { type: 'string' },
-      out: { type: 'string' },
-      configs: { type: 'string' },
-      seed: { type: 'string' },
-      'kv-dtype': { type: 'string' },
-      'warmup-ms': { type: 'string' },
-      'min-runs': { type: 'string' },
-      'max-runs': { type: 'string' },
-      'budget-ms': { type: 'string' },
-      'check-rows': { type: 'string' },
-      'ceiling-mib': { type: 'string' },
-      'matmul-ceiling': { type: 'string' },
-      dawn: { type: 'string', multiple: true, default: [] },
-    },
+    args: joinNegativeValues(argv, valuedFlags(optionTable)),
+    options: optionTable,
     strict: true,
   });
   if (!values.suite) throw new UsageError('--suite <name> is required');
@@ -68,46 +82,75 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
     try {
       return findAnySuite(values.suite);
     } catch (e) {
-      throw new UsageError((e as Error).message);
+      throw new UsageError(`--suite: ${(e as Error).message}`);
     }
   })();
   const settings: BenchSettings = {
-    seed: intArg('seed', values.seed, defaultSettings.seed),
-    warmupMs: intArg('warmup-ms', values['warmup-ms'], defaultSettings.warmupMs),
-    minRuns: Math.max(1, intArg('min-runs', values['min-runs'], defaultSettings.minRuns)),
-    maxRuns: intArg('max-runs', values['max-runs'], defaultSettings.maxRuns),
-    budgetMs: intArg('budget-ms', values['budget-ms'], defaultSettings.budgetMs),
+    seed: seedArg(values.seed, defaultSettings.seed),
+    warmupMs: wholeNumberArg('warmup-ms', values['warmup-ms'], defaultSettings.warmupMs),
+    minRuns: Math.max(1, wholeNumberArg('min-runs', values['min-runs'], defaultSettings.minRuns)),
+    maxRuns: wholeNumberArg('max-runs', values['max-runs'], defaultSettings.maxRuns),
+    budgetMs: wholeNumberArg('budget-ms', values['budget-ms'], defaultSettings.budgetMs),
     minSampleMs: defaultSettings.minSampleMs,
-    checkRows: intArg('check-rows', values['check-rows'], defaultSettings.checkRows),
+    checkRows: wholeNumberArg('check-rows', values['check-rows'], defaultSettings.checkRows),
   };
+  const ceilingFlag = values['ceiling-mib'];
+  const ceilingMib = wholeNumberArg('ceiling-mib', ceilingFlag, 1024, 0, MAX_CEILING_MIB);
   const dtype = values['kv-dtype'];
   if (dtype !== undefined && dtype !== 'f32' && dtype !== 'f16') {
     throw new UsageError(`--kv-dtype must be f32 or f16 (got ${dtype})`);
   }
+  const wanted = values.variants?.split(',').filter((w) => w !== '');
+  const keep = (label: string) => !wanted || wanted.some((w) => label.includes(w));
   const matches = (c: { label: string }) => !values.configs || c.label.includes(values.configs);
-  const none = () => new UsageError(`no config of ${suite.name} matches "${values.configs}"`);
+  const noConfig = () => new UsageError(`--configs: no config of ${suite.name} matches "${values.configs}"`);
+  const noVariant = () => new UsageError(`--variants: no variant of ${suite.name} matches "${values.variants}"`);
   /** The suite's chosen configs, run by the runner of its kind. */
   let runIt: (gpu: GpuContext, hooks: BenchHooks) => Promise<BenchResultFile>;
   if ('kind' in suite) {
     if (dtype) throw new UsageError(`--kv-dtype does not apply to the matrix-product suite ${suite.name}`);
-    const configs = suite.configs().filter(matches);
-    if (configs.length === 0) throw none();
+    const configs = suite
+      .configs()
+      .filter(matches)
+      .map((c) => ({ ...c, variants: c.variants.filter(keep) }));
+    if (configs.length === 0) throw noConfig();
+    if (configs.every((c) => c.variants.length === 0)) throw noVariant();
     runIt = (gpu, hooks) => runMatrixProductSuite(gpu, suite, settings, hooks, configs);
   } else {
     const configs = suite
       .configs()
       .filter(matches)
-      .map((c) => (dtype ? { ...c, input: { ...c.input, kvDtype: dtype as KvDtype } } : c));
-    if (configs.length === 0) throw none();
+      .map((c) => (dtype ? { ...c, input: { ...c.input, kvDtype: dtype as KvDtype } } : c))
+      .map((c) => ({ ...c, variants: c.variants.filter((v) => keep(variantLabel(v))) }));
+    if (configs.length === 0) throw noConfig();
+    if (configs.every((c) => c.variants.length === 0)) throw noVariant();
     runIt = (gpu, hooks) => runSuite(gpu, suite, settings, hooks, configs);
   }
-  const ceilingMib = intArg('ceiling-mib', values['ceiling-mib'], 1024);
-  const matmulSize = intArg('matmul-ceiling', values['matmul-ceiling'], DEFAULT_CEILING_SIZE);
+  const matmulFlag = values['matmul-ceiling'];
+  const matmulSize = wholeNumberArg('matmul-ceiling', matmulFlag, DEFAULT_CEILING_SIZE, 0, MAX_CEILING_SIZE);
   const sizeError = matmulSize > 0 ? ceilingSizeError(matmulSize) : null;
   if (sizeError) throw new UsageError(`--matmul-ceiling ${matmulSize}: ${sizeError}`);
+  checkDawnFlags(values.dawn, '--dawn');
+  const out = values.out;
+  // Before any GPU work: the results must have somewhere to go.
+  if (out !== undefined) checkOutputFile('--out', out);
 
   const gpu = await cliGpu(values.dawn, log);
   try {
+    // The device's limit is known only now, still before any work: an explicit size over it is refused.
+    const limit = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
+    if (ceilingFlag !== undefined && ceilingMib * 2 ** 20 > limit)
+      throw new UsageError(
+        `--ceiling-mib ${ceilingMib} is over this device's buffer limit (min of maxStorageBufferBindingSize and maxBufferSize: ${Math.floor(limit / 2 ** 20)} MiB)`,
+      );
+    const size = matmulFlag === undefined && gpu.adapter.isFallbackAdapter ? FALLBACK_CEILING_SIZE : matmulSize;
+    if (matmulFlag !== undefined && size > 0) {
+      try {
+        ceilingVariant(gpu, { m: size, n: size, k: size });
+      } catch (e) {
+        throw new UsageError(`--matmul-ceiling ${size}: ${(e as Error).message}`);
+      }
+    }
     log(`suite ${suite.name}: ${suite.description}`);
     const ceiling = ceilingMib > 0 ? await measureBandwidth(gpu, { bytes: ceilingMib * 2 ** 20, runs: 20 }) : null;
     if (ceiling) {
@@ -118,13 +161,11 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
     // A compute ceiling that cannot run or disagrees with the CPU is reported and the suite still runs; the exit code says it failed.
     let matmulFailed = false;
     let matmul: MatmulCeilingRecord | null = null;
-    const size =
-      values['matmul-ceiling'] === undefined && gpu.adapter.isFallbackAdapter ? FALLBACK_CEILING_SIZE : matmulSize;
     if (size > 0) {
       try {
         matmul = await measureMatmulCeiling(gpu, { size });
         log(
-          `compute ceiling: ${matmul.tflops.toFixed(1)} TFLOP/s (${matmul.variant} at ${size}³: ${matmul.ran}; fastest of ${matmul.timing.runs} x ${matmul.repsPerRun}, ${matmul.clock}; ${matmul.check.against} PASS)`,
+          `compute ceiling: ${Number(matmul.tflops.toPrecision(4))} TFLOP/s (${matmul.variant} at ${size}³: ${matmul.ran}; fastest of ${matmul.timing.runs} x ${matmul.repsPerRun}, ${matmul.clock}; ${matmul.check.against} PASS)`,
         );
       } catch (e) {
         if (gpu.isLost) throw e;
@@ -132,12 +173,49 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
         log(`compute ceiling FAILED: ${(e as Error).message}`);
       }
     }
-    const suiteResult = await runIt(gpu, { source: 'cli', onEntry: (e) => log(entryLine(e)) });
-    const result: BenchResultFile = {
-      ...suiteResult,
+    const withCeiling = (r: BenchResultFile): BenchResultFile => ({
+      ...r,
       ...(ceiling ? { bandwidthCeilingGBps: ceiling.gbPerS } : {}),
       ...(matmul ? { matmulCeilingTflops: matmul.tflops, matmulCeiling: matmul } : {}),
+    });
+    // The file so far is written (atomically) after every finished entry, so a crash, a lost device
+    // or a killed job keeps everything measured before it.
+    const done: BenchEntry[] = [];
+    const partial = (): BenchResultFile =>
+      withCeiling({
+        schema: RESULT_SCHEMA,
+        version: RESULT_VERSION,
+        createdAt: new Date().toISOString(),
+        source: 'cli',
+        device: describeDevice(gpu),
+        // What the runner's timer uses (createTimer: timestamps where offered).
+        clock: gpu.features.timestampQuery ? 'timestamp-query' : 'wall-clock',
+        settings,
+        suite: { name: suite.name, description: suite.description, axis: { ...suite.axis } },
+        entries: [...done],
+      });
+    let writing: Promise<void> = Promise.resolve();
+    const save = (r: BenchResultFile) => {
+      if (out === undefined) return;
+      const text = `${JSON.stringify(r, null, 1)}\n`;
+      writing = writing.then(() => writeFileAtomic(out, text));
     };
+    let suiteResult: BenchResultFile;
+    try {
+      suiteResult = await runIt(gpu, {
+        source: 'cli',
+        onEntry: (e) => {
+          log(entryLine(e));
+          done.push(e);
+          save(partial());
+        },
+      });
+    } catch (e) {
+      await writing.catch(() => {});
+      if (out !== undefined && done.length > 0) log(`the run stopped: ${done.length} finished entries are in ${out}`);
+      throw e;
+    }
+    const result = withCeiling(suiteResult);
     log(`clock: ${result.clock}`);
     log(
       formatTable(
@@ -158,10 +236,10 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
         result.entries.map((e) => entryRow(e, ceiling?.gbPerS, matmul?.tflops)),
       ),
     );
-    if (values.out) {
-      await mkdir(dirname(values.out), { recursive: true });
-      await writeFile(values.out, `${JSON.stringify(result, null, 1)}\n`);
-      log(`results written to ${values.out}`);
+    if (out !== undefined) {
+      save(result);
+      await writing;
+      log(`results written to ${out}`);
     }
     const bad = matmulFailed || result.entries.some((e) => e.status === 'failed' || e.checks?.some((c) => !c.pass));
     return bad ? 1 : 0;
@@ -171,7 +249,7 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
 }
 
 function checkCell(e: BenchEntry): string {
-  if (!e.checks) return '';
+  if (!e.checks || e.checks.length === 0) return 'not checked';
   const failed = e.checks.filter((c) => !c.pass);
   return failed.length === 0 ? 'PASS' : `FAIL vs ${failed.map((c) => `${c.against} (${c.worst})`).join('; ')}`;
 }

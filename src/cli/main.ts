@@ -1,4 +1,6 @@
+import { GpuError } from '../gpu/errors';
 import { benchCommand, benchUsage } from './bench';
+import { GpuUnavailableError } from './gpu';
 import { UsageError } from './usage-error';
 import { verifyCommand, verifyUsage } from './verify';
 
@@ -16,15 +18,26 @@ ${benchUsage}
 
 Environment: WEBGPU_DAWN_NODE (path of dawn.node), DAWN_FLAGS ("flag1;flag2"), VK_ICD_FILENAMES.`;
 
+/** Errors the user caused (a flag, a path, a problem file): one line, exit 2. */
+const INPUT_ERRORS = new Set(['UsageError', 'ProblemError', 'NpyError', 'ProblemDirError']);
+
+/** One line: messages from Dawn or the file system may hold newlines. */
+const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
+
 async function main(argv: string[]): Promise<number> {
   const log = (s: string) => console.log(s);
   const [command, ...rest] = argv;
+  const help = rest.includes('--help') || rest.includes('-h');
   try {
     switch (command) {
       case 'verify':
-        return await verifyCommand(rest, log);
+        if (!help) return await verifyCommand(rest, log);
+        log(verifyUsage);
+        return 0;
       case 'bench':
-        return await benchCommand(rest, log);
+        if (!help) return await benchCommand(rest, log);
+        log(benchUsage);
+        return 0;
       case undefined:
       case 'help':
       case '--help':
@@ -32,17 +45,21 @@ async function main(argv: string[]): Promise<number> {
         log(usage);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command "${command}"`);
+        throw new UsageError(`unknown command "${command}"; the commands are verify and bench`);
     }
   } catch (e) {
     const err = e as Error & { code?: string };
     if (e instanceof UsageError || err.code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`error: ${err.message}\n\n${usage}`);
+      console.error(`error: ${oneLine(err.message)} (see cli.mjs ${command === 'bench' ? 'bench' : 'verify'} --help)`);
       return 2;
     }
-    if (err.name === 'ProblemError' || err.name === 'NpyError' || err.name === 'ProblemDirError') {
-      console.error(`error: ${err.message}`);
+    if (INPUT_ERRORS.has(err.name)) {
+      console.error(`error: ${oneLine(err.message)}`);
       return 2;
+    }
+    if (e instanceof GpuUnavailableError || e instanceof GpuError) {
+      console.error(`error: ${oneLine(err.message)}`);
+      return 1;
     }
     console.error(`error: ${err.stack ?? err.message}`);
     return 1;

@@ -91,19 +91,22 @@ export function chartData(metric: Metric, shown: readonly ShownResult[]): ChartD
   const index = new Map(x.map((v, i) => [v, i]));
   const series: ChartSeries[] = [];
   for (const [file, s] of same.entries()) {
-    const labels: string[] = [];
-    for (const e of s.result.entries) if (!labels.includes(e.label)) labels.push(e.label);
-    for (const label of labels) {
+    // One pass over the entries (linear in them): naive's entry at each axis value, each label's entries in order.
+    const naiveAt = new Map<number, BenchEntry>();
+    const byLabel = new Map<string, BenchEntry[]>();
+    for (const e of s.result.entries) {
+      if (e.kernel === 'naive' && e.status === 'ok' && !naiveAt.has(e.axisValue)) naiveAt.set(e.axisValue, e);
+      const list = byLabel.get(e.label);
+      if (list) list.push(e);
+      else byLabel.set(e.label, [e]);
+    }
+    for (const [label, list] of byLabel) {
       const mid: (number | null)[] = x.map(() => null);
       const lo: (number | null)[] = x.map(() => null);
       const hi: (number | null)[] = x.map(() => null);
       let any = false;
-      for (const e of s.result.entries) {
-        if (e.label !== label) continue;
-        const naive = s.result.entries.find(
-          (n) => n.axisValue === e.axisValue && n.kernel === 'naive' && n.status === 'ok',
-        );
-        const m = metricOf(metric, e, naive);
+      for (const e of list) {
+        const m = metricOf(metric, e, naiveAt.get(e.axisValue));
         if (!m) continue;
         const i = index.get(e.axisValue) ?? 0;
         [mid[i], lo[i], hi[i]] = m;

@@ -1,4 +1,4 @@
-import { ceilingSizeError } from '../bench/matmul/ceiling';
+import { ceilingSizeError, MAX_CEILING_SIZE } from '../bench/matmul/ceiling';
 import type { BenchSettings } from '../bench/result';
 import { defaultSettings } from '../bench/runner';
 import type { KernelDescriptor } from '../kernels/kernel';
@@ -57,7 +57,7 @@ export function resolveSettings(
   const budgetMs = int('budgetMs', 'time budget ms', 0, 600_000);
   const seed = int('seed', 'seed', 0, 2 ** 31 - 1);
   const ceilingMiB = int('ceilingMiB', 'bandwidth buffer MiB', 1, 4096);
-  const matmulSize = int('matmulSize', 'compute ceiling size', 0, 16384);
+  const matmulSize = int('matmulSize', 'compute ceiling size', 0, MAX_CEILING_SIZE);
   const sizeError = matmulSize > 0 && !errors.matmulSize ? ceilingSizeError(matmulSize) : null;
   if (sizeError) errors.matmulSize = `compute ceiling size (${matmulSize}): ${sizeError}; 0 skips it`;
   return {

@@ -23,6 +23,7 @@ import {
   workgroupBytesOf,
 } from '../../src/bench/matmul/variants';
 import { isMatrixProduct, parseResultFile, RESULT_SCHEMA, RESULT_VERSION } from '../../src/bench/result';
+import { defaultSettings } from '../../src/bench/runner';
 import type { GpuContext } from '../../src/gpu/context';
 
 /** A device as matmulUnsupported sees it: an H200 through Dawn, with overrides. */
@@ -185,21 +186,31 @@ describe('the compute ceiling in result files', () => {
   const file = (extra: Record<string, unknown>) => ({
     schema: RESULT_SCHEMA,
     version: RESULT_VERSION,
-    device: { adapter: {} },
-    suite: { name: 'matmul-ceiling' },
+    createdAt: '2026-12-02T00:00:00.000Z',
+    source: 'cli',
+    device: { adapter: { vendor: 'nvidia', architecture: 'hopper', description: 'H200' } },
+    clock: 'timestamp-query',
+    settings: defaultSettings,
+    suite: { name: 'matmul-ceiling', description: 'matrix products', axis: { name: 'size', log: true } },
     entries: [],
     ...extra,
   });
+  const record = { tflops: 139.6, variant: 'sgm-2x2-pad8-prefetch', kind: 'subgroup-matrix', size: 4096 };
 
   it('is optional, and a finite positive number when present', () => {
     expect(parseResultFile(file({})).matmulCeilingTflops).toBeUndefined();
-    expect(parseResultFile(file({ matmulCeilingTflops: 139.6 })).matmulCeilingTflops).toBe(139.6);
+    expect(parseResultFile(file({ matmulCeilingTflops: 139.6, matmulCeiling: record })).matmulCeilingTflops).toBe(
+      139.6,
+    );
     for (const bad of [0, -1, 'fast', null]) {
       expect(() => parseResultFile(file({ matmulCeilingTflops: bad }), 'r.json')).toThrow(
-        `r.json: "matmulCeilingTflops" is ${JSON.stringify(bad)}, not a finite positive number`,
+        `r.json: matmulCeilingTflops (${bad === 'fast' ? '"fast"' : String(bad)}) must be a finite positive number`,
       );
     }
-    expect(() => parseResultFile(file({ matmulCeiling: { tflops: 'x' } }))).toThrow(/matmulCeiling.tflops/);
+    expect(() => parseResultFile(file({ matmulCeiling: { ...record, tflops: 'x' } }), 'r.json')).toThrow(
+      'r.json: matmulCeiling.tflops ("x") must be a finite positive number',
+    );
+    expect(() => parseResultFile(file({ matmulCeiling: { ...record, kind: 'tensor' } }))).toThrow(/matmulCeiling.kind/);
   });
 
   it('matrix-product entries say so in their problem', () => {

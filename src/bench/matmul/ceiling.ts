@@ -39,6 +39,8 @@ export interface MatmulCeilingOptions {
 }
 
 export const DEFAULT_CEILING_SIZE = 4096;
+/** The largest size the flag and the URL take (C alone is 16 GiB there); the device's limits are checked once it is known. */
+export const MAX_CEILING_SIZE = 65536;
 /** On a software adapter (SwiftShader), where 4096³ would take minutes and timings mean little. */
 export const FALLBACK_CEILING_SIZE = 256;
 const SAMPLING_BUDGET_MS = 1000;
