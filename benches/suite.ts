@@ -39,3 +39,24 @@ export interface BenchSuite {
   /** The configs of the sweep, in axis order. */
   configs(): BenchConfig[];
 }
+
+/**
+ * A suite of matrix products (benches/matmul-ceiling.ts), run by src/bench/matmul/runner.ts into
+ * the same result format. Its configs are sizes and its variants matrix-product variants
+ * (src/bench/matmul/variants.ts), not attention problems and kernels.
+ */
+export interface MatrixProductSuite {
+  readonly kind: 'matrix-product';
+  readonly name: string;
+  readonly description: string;
+  readonly axis: { readonly name: string; readonly log: boolean };
+  configs(): MatrixProductConfig[];
+}
+
+export interface MatrixProductConfig {
+  readonly axisValue: number;
+  readonly label: string;
+  readonly size: { readonly m: number; readonly n: number; readonly k: number };
+  /** Variant names, in the order they run. */
+  readonly variants: readonly string[];
+}

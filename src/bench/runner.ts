@@ -228,11 +228,12 @@ const BATCH_MS = 50;
 /**
  * Warm up by time, choose repetitions per sample, then time until minRuns and the budget are met.
  * Samples are submitted in batches of back-to-back runs (each timed on its own), so the GPU does not
- * idle between samples while the CPU reads results back.
+ * idle between samples while the CPU reads results back. Also times the matrix products of
+ * matrix-product suites (src/bench/matmul/runner.ts), which only need `encode`.
  */
-async function timeKernel(
+export async function timeKernel(
   timer: GpuTimer,
-  prepared: PreparedKernel,
+  prepared: Pick<PreparedKernel, 'encode'>,
   settings: BenchSettings,
   hooks: BenchHooks,
   progress: (run: number, runs: number, phase: 'warmup' | 'timing') => void,

@@ -4,7 +4,10 @@ import { SPREAD_WARNING, timingWarning } from '../bench/stats';
 import { percent, sig } from './format';
 import { baseStyles } from './styles';
 
-/** Timings of a result file: median, p10, p90, min, GB/s, TFLOP/s, % of the bandwidth ceiling, checks. */
+/**
+ * Timings of a result file: median, p10, p90, min, GB/s and its % of the bandwidth ceiling,
+ * TFLOP/s and its % of the compute ceiling (each when the file has it), checks.
+ */
 export class BenchTable extends LitElement {
   static override properties = {
     result: { attribute: false },
@@ -27,6 +30,9 @@ export class BenchTable extends LitElement {
     const r = this.result;
     if (!r) return nothing;
     const ceiling = r.bandwidthCeilingGBps;
+    const compute = r.matmulCeilingTflops;
+    const share = (x: number | undefined, of: number | undefined) =>
+      of && x !== undefined ? percent((100 * x) / of) : '—';
     const noisy = r.entries.filter((e) => e.timing && timingWarning(e.timing));
     const axis = r.suite.axis.name;
     return html`<div class="card">
@@ -35,6 +41,12 @@ export class BenchTable extends LitElement {
         ${r.suite.name}: ${r.suite.description}. Clock: <b>${r.clock}</b>${r.clock === 'wall-clock' ? ' (submit → done; includes submit overhead)' : ''}.
         Warm-up ${r.settings.warmupMs} ms, ≥ ${r.settings.minRuns} runs, ${r.settings.budgetMs} ms budget.
         ${ceiling ? html`Bandwidth ceiling ${sig(ceiling)} GB/s (streaming read, measured now).` : nothing}
+        ${
+          compute
+            ? html`<span data-testid="compute-ceiling" title=${r.matmulCeiling?.ran ?? ''}>Compute ceiling ${sig(compute)} TFLOP/s
+                (${r.matmulCeiling ? `${r.matmulCeiling.kind === 'f32-fma' ? 'f32 FMA matrix product' : 'f16 → f32 subgroup-matrix product'} ${r.matmulCeiling.size}³` : 'matrix product'}, measured now).</span>`
+            : nothing
+        }
       </p>
       ${
         noisy.length > 0
@@ -56,8 +68,9 @@ export class BenchTable extends LitElement {
             <th class="num">min</th>
             <th class="num">runs</th>
             <th class="num">GB/s</th>
+            <th class="num" title="% of the bandwidth ceiling (streaming read)">% read</th>
             <th class="num">TFLOP/s</th>
-            <th class="num">% ceiling</th>
+            <th class="num" title="% of the compute ceiling (matrix product)">% matmul</th>
             <th>check</th>
           </tr>
           ${r.entries.map((e) => {
@@ -77,14 +90,15 @@ export class BenchTable extends LitElement {
                       <td class="num muted">${sig(t.minMs)}</td>
                       <td class="num muted">${t.runs}${t.repsPerRun > 1 ? html`<span class="small">×${t.repsPerRun}</span>` : nothing}</td>
                       <td class="num">${sig(e.gbPerS)}</td>
+                      <td class="num">${share(e.gbPerS, ceiling)}</td>
                       <td class="num">${sig(e.tflopPerS)}</td>
-                      <td class="num">${ceiling && e.gbPerS !== undefined ? percent((100 * e.gbPerS) / ceiling) : '—'}</td>
+                      <td class="num">${share(e.tflopPerS, compute)}</td>
                       ${
                         checked
                           ? html`<td class=${pass ? 'pass' : 'fail'} data-testid="check" title=${(e.checks ?? []).map((c) => `${c.against}: ${c.pass ? 'pass' : 'FAIL'} (${c.worst})`).join('\n')}>${pass ? 'PASS' : 'FAIL'}</td>`
                           : html`<td class="muted" data-testid="check" title="this entry holds no equivalence checks">not checked</td>`
                       }`
-                  : html`<td colspan="9" class=${e.status === 'failed' ? 'fail small' : 'warn small'}>${e.status}: ${e.reason}</td>`
+                  : html`<td colspan="10" class=${e.status === 'failed' ? 'fail small' : 'warn small'}>${e.status}: ${e.reason}</td>`
               }
             </tr>`;
           })}

@@ -26,7 +26,7 @@ afterAll(async () => {
 
 const SWEEP_VALUES = [1, 2, 4];
 const SMALL_SWEEP =
-  '?hq=2&hkv=1&d=16&b=2&prefix=16&suffix=5&mode=sweep&axis=batch&values=1,2,4&warmup=0&runs=3&budget=0&ceil=8';
+  '?hq=2&hkv=1&d=16&b=2&prefix=16&suffix=5&mode=sweep&axis=batch&values=1,2,4&warmup=0&runs=3&budget=0&ceil=8&mmceil=128';
 
 const runState = (page: Page) => page.locator('ap-app').getAttribute('run-state');
 
@@ -66,6 +66,9 @@ describe('the playground page', () => {
       1 + kernels.length * SWEEP_VALUES.length,
     );
     expect(await page.locator('ap-gpu-panel [data-testid=ceiling]').textContent()).toMatch(/GB\/s/);
+    // The compute ceiling: f32 FMA here (SwiftShader has no subgroup matrices), in the panel and the table.
+    expect(await page.locator('ap-gpu-panel [data-testid=matmul-ceiling]').textContent()).toMatch(/TFLOP\/s.*f32 FMA/s);
+    expect(await page.locator('ap-bench-table [data-testid=compute-ceiling]').textContent()).toMatch(/Compute ceiling/);
     expect(await page.locator('ap-run-panel [data-testid=progress]').textContent()).toMatch(/^done/);
 
     await page.screenshot({ path: screenshotPath('sweep.png'), fullPage: true });
@@ -147,7 +150,7 @@ describe('the playground page', () => {
   it('cancels a long benchmark, and gets a new device after losing one', async () => {
     const { page, problems } = await openPage(
       browser,
-      `${site.url}?hq=2&hkv=1&d=16&b=2&prefix=16&suffix=5&mode=bench&warmup=0&runs=5000&budget=600000&ceil=8&autorun=1`,
+      `${site.url}?hq=2&hkv=1&d=16&b=2&prefix=16&suffix=5&mode=bench&warmup=0&runs=5000&budget=600000&ceil=8&mmceil=128&autorun=1`,
     );
     const progress = page.locator('ap-run-panel [data-testid=progress]');
     await expect.poll(() => progress.textContent(), { timeout: 60_000 }).toMatch(/run \d+\/5000/);
