@@ -85,8 +85,9 @@ export const pagedUnsharedSuite: BenchSuite = {
  * Small batches (issue 12): a decode step over a shared 4096-token prefix + 256 of its own at B 1
  * and 8 is microseconds of work (FlashAttention-2: 19 µs at B 1 on an H200), so fixed costs decide
  * it. Run with `bench --overhead` to time an empty pass and no-op dispatches in the same run.
- * Variants: split-K partitions from 128 tokens to none (the merge is a second pass), the
- * compute-units plan, and the decode kernel's prefetching shape.
+ * Variants: split-K partitions from 128 tokens to none (the merge is a second pass), and the
+ * compute-units plan with the default shape, 64 invocations, and 16 lanes with 64 invocations (the
+ * fastest at B 1 in the first H200 ladder, 0.034 ms).
  */
 export const pagedSmallSuite: BenchSuite = {
   name: 'paged-small',
@@ -104,10 +105,11 @@ export const pagedSmallSuite: BenchSuite = {
         { kernel: 'paged', options: { splitK: true, partitionSize: 128 }, label: 'paged split 128' },
         { kernel: 'paged', options: { splitK: true, partitionSize: 256 }, label: 'paged split 256' },
         { kernel: 'paged', options: { computeUnits: 'adapter' }, label: 'paged cu' },
+        { kernel: 'paged', options: { computeUnits: 'adapter', decodeWg: 64 }, label: 'paged cu W64' },
         {
           kernel: 'paged',
-          options: { computeUnits: 'adapter', decodePrefetch: true },
-          label: 'paged cu L16 W32 U4 pf',
+          options: { computeUnits: 'adapter', decodeLanes: 16, decodeWg: 64 },
+          label: 'paged cu L16 W64',
         },
         { kernel: 'naive' },
       ],

@@ -39,9 +39,10 @@ export interface KernelOptions {
   readonly subgroups?: boolean;
   /**
    * Paged decode kernel shape (src/kernels/paged-decode-wgsl.ts), each undefined = chosen from the
-   * problem as before: lanes a token (a power of two dividing D / 8, at most the subgroup size),
-   * invocations a workgroup (a power-of-two number of teams), tokens a team a step, and whether each
-   * step prefetches the next step's K/V and the block-table entries of the step after.
+   * problem (8 lanes where the registers allow, 4 tokens a step for up to 4 rows, prefetching on):
+   * lanes a token (a power of two dividing D / 8, at most the subgroup size), invocations a
+   * workgroup (a power-of-two number of teams), tokens a team a step, and whether each step
+   * prefetches the next step's K/V and the block-table entries of the step after.
    */
   readonly decodeLanes?: number;
   readonly decodeWg?: number;

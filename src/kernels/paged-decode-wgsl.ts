@@ -27,10 +27,11 @@
  * of FlashAttention-2's 4.26-4.43 TB/s and of our 4.37 TB/s streaming read; on an H100 the same
  * kernel reached 88% of its ceiling, so the H200 needs more bytes in flight per SM). Each is a
  * KernelOptions field (CLI --decode-*), timed side by side by the `paged-ladder` suite, whose
- * labels are given here; none is the default until a GPU run says so:
- *   - default (L16 W32 U4 on a 32-lane GPU, D 128, 4 rows): 16 lanes a token, so one 16-byte K and
- *     one V load a lane a token; 2 teams of 16 in a 32-invocation workgroup; 4 tokens a team a step,
- *     i.e. 8 independent 16-byte loads a lane in flight, issued after that step's block-table read.
+ * labels are given here:
+ *   - the default before issue 12 (L16 W32 U4 on a 32-lane GPU, D 128, 4 rows): 16 lanes a token,
+ *     so one 16-byte K and one V load a lane a token; 2 teams of 16 in a 32-invocation workgroup;
+ *     4 tokens a team a step, i.e. 8 independent 16-byte loads a lane in flight, issued after that
+ *     step's block-table read. Now the default is L8 W32 U4 pf (below; the table says why).
  *   - prefetch ("pf", decodePrefetch): software pipelining. A step first issues the next step's K/V
  *     loads (whose block ids were read one step earlier) and the block-table reads of the step after,
  *     then does this step's math on K/V loaded a step ago: 16 loads a lane in flight, and no step
@@ -46,6 +47,36 @@
  *     reaches compute units x 32 workgroups instead of the fixed 2048-workgroup rule with 512-token
  *     partitions: fewer partials for the merge pass at B 32-512 (B 128 x 16640: 5 partitions of
  *     3328, not 33 of 512), more parallelism at B 1-8.
+ *
+ * The first H200 run (2026-12-02, benches/results/h200-paged-ladder-f16.json; streaming ceiling
+ * 4368 GB/s in the same run; hashed f16 K/V, GQA 32:8, D 128; every entry passed its checks).
+ * Unshared B x 16640: TB/s and % of the ceiling; shared prefix (+256 each): median ms. `paged`
+ * was then L16 W32 U4 (fixed split rule); FlashAttention-2 on the same GPU model: B1 0.019 ms,
+ * B8 0.053 ms, B16 4.26 TB/s, B32 4.41, B128 4.43, B512 P16384 7.635 ms.
+ *   variant           | B1 P4096 | B8 P4096 | B16      | B32      | B128     | B512     | B512 P16384
+ *   paged (then)      | 0.0963   | 0.1130   | 3.00 69% | 3.13 72% | 3.12 71% | 3.16 72% | 9.37
+ *   L16 W32 U4 pf     | 0.0713   | 0.0927   | 3.10 71% | 3.31 76% | 3.35 77% | 3.45 79% | 9.09
+ *   L16 W64 U4        | 0.0604   | 0.0804   | 2.96 68% | 3.10 71% | 3.16 72% | 3.17 72% | 9.50
+ *   L16 W64 U4 pf     | 0.0475   | 0.0755   | 3.10 71% | 3.28 75% | 3.42 78% | 3.38 77% | 9.32
+ *   L16 W128 U4 pf    | 0.0366   | 0.0734   | 3.07 70% | 3.18 73% | 3.30 75% | 3.27 75% | 10.74
+ *   L16 W32 U8        | 0.1076   | 0.1248   | 2.40 55% | 2.57 59% | 2.70 62% | 2.75 63% | 11.00
+ *   L8 W32 U2         | 0.0807   | 0.0975   | 2.35 54% | 2.44 56% | 2.44 56% | 2.48 57% | 11.60
+ *   L8 W32 U4 pf      | 0.0575   | 0.0780   | 3.49 80% | 3.70 85% | 3.70 85% | 3.77 86% | 7.33
+ *   L8 W64 U4 pf      | 0.0423   | 0.0756   | 3.34 76% | 3.53 81% | 3.63 83% | 3.67 84% | 8.28
+ *   L4 W32 U2 pf      | 0.0758   | 0.1183   | 1.49 34% | 1.60 37% | 1.63 37% | 1.64 37% | 19.71
+ *   paged cu (then)   | 0.0437   | 0.0784   | 2.99 68% | 2.56 59% | 2.14 49% | 1.98 45% | 9.29
+ *   L16 W32 U4 pf cu  | 0.0382   | 0.0703   | 3.09 71% | 3.14 72% | 2.91 67% | 2.78 64% | 8.64
+ *   L16 W64 U4 pf cu  | 0.0344   | 0.0729   | 3.11 71% | 3.21 73% | 3.12 72% | 2.92 67% | 8.58
+ *   L8 W64 U4 pf cu   | 0.0352   | 0.0747   | 3.34 76% | 3.58 82% | 3.73 85% | 3.77 86% | 6.75
+ *   no split-K        | 0.6257   | 0.6326   | 0.33  7% | 0.65 15% | 0.86 20% | 1.13 26% | 9.60
+ * Read: prefetching helps every shape; 8 lanes help only with it and 4 tokens a step (8 lanes and 2
+ * tokens, or 16 lanes and 8 tokens, without it, lose 20%; 4 lanes spill); wider workgroups and the
+ * compute-units plan help small batches (B 1: 0.034 ms, under the issue's 0.04) and, with 8 lanes,
+ * long partitions, but the plan's long partitions starve the 16-lane kernel at B 128-512. So the
+ * default became L8 U4 pf (3.49-3.77 TB/s, 80-86%; B 512 P 16384 in 7.33 ms, under FA2's 7.635),
+ * W32 and the fixed split rule kept until the combinations this run left out (L8 W32 pf cu,
+ * partition sizes, block sizes: the ladder's current list) are timed. Still short of FA2's
+ * 4.26-4.43 TB/s on unshared K/V.
  * A fused merge (the last partition of a row merges the others) needs a release/acquire handshake
  * between workgroups that WGSL's relaxed atomics do not give, so the merge stays a second pass; its
  * cost and the pass boundary's are what `bench --overhead` measures.

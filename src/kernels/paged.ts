@@ -70,6 +70,14 @@ import {
 export const PAGED_WG = 64;
 /** Lanes per token of the decode kernel: at most this, the subgroup size and D / 8. */
 const DECODE_MAX_LANES = 16;
+/**
+ * Lanes per token the decode kernel prefers (more when fewer would exceed the register budget): on
+ * the H200, 8 lanes with 4 tokens a step and prefetching read 3.49-3.77 TB/s on unshared B 16-512 x
+ * 16640 where 16 lanes without read 3.00-3.16 (benches/results/h200-paged-ladder-f16.json).
+ */
+const DECODE_PREFERRED_LANES = 8;
+/** 16-byte K (or V) loads a lane a step at most, by default: tokens a step x words a lane. */
+const DECODE_MAX_STEP_WORDS = 8;
 /** Invocations of the decode kernel: at most this, and at most 8 teams (the merge tree's memory). */
 const DECODE_WG = 32;
 /**
@@ -96,9 +104,12 @@ export function pagedSubgroupShape(
   if (!gpu.features.subgroups) return 'the adapter offers no subgroups';
   if (gpu.subgroupMinSize < 2) return `the adapter's smallest subgroup (${gpu.subgroupMinSize}) is under 2 lanes`;
   if (spec.headDim % 8 !== 0) return `head dim ${spec.headDim} is not a multiple of 8`;
-  let lanes = 1;
-  while (lanes * 2 <= Math.min(DECODE_MAX_LANES, gpu.subgroupMinSize) && (spec.headDim / 8) % (lanes * 2) === 0)
-    lanes *= 2;
+  let maxLanes = 1;
+  while (maxLanes * 2 <= Math.min(DECODE_MAX_LANES, gpu.subgroupMinSize) && (spec.headDim / 8) % (maxLanes * 2) === 0)
+    maxLanes *= 2;
+  // The preferred lane count, doubled while the rows' words would not fit the register budget.
+  let lanes = Math.min(DECODE_PREFERRED_LANES, maxLanes);
+  while (rowsPerTile * (spec.headDim / 8 / lanes) > DECODE_MAX_ROW_WORDS && lanes * 2 <= maxLanes) lanes *= 2;
   if (options.decodeLanes !== undefined) {
     if (options.decodeLanes > gpu.subgroupMinSize)
       return `decode lanes ${options.decodeLanes} exceed the adapter's smallest subgroup (${gpu.subgroupMinSize})`;
@@ -123,10 +134,10 @@ export function pagedSubgroupShape(
         Math.min(
           DECODE_MAX_UNROLL,
           Math.floor(DECODE_MAX_ROW_TOKENS / rowsPerTile),
-          Math.floor(DECODE_MAX_UNROLL / Math.max(1, words)),
+          Math.floor(DECODE_MAX_STEP_WORDS / Math.max(1, words)),
         ),
       ),
-    prefetch: options.decodePrefetch ?? false,
+    prefetch: options.decodePrefetch ?? true,
   };
   if (rowsPerTile * shape.unroll > 2 * DECODE_MAX_ROW_TOKENS)
     return `${rowsPerTile} rows x ${shape.unroll} tokens exceed the decode kernel's register budget (${2 * DECODE_MAX_ROW_TOKENS})`;

@@ -57,7 +57,7 @@ describe('bench CLI', () => {
     const lines: string[] = [];
     const code = await benchCommand(
       [
-        ...['--suite', 'paged-ladder', '--configs', 'prefix B=1 ', '--variants', 'no split', '--out', out],
+        ...['--suite', 'paged-ladder', '--configs', 'prefix B=1 ', '--variants', 'bs8', '--out', out],
         ...[
           '--warmup-ms',
           '0',
@@ -87,9 +87,9 @@ describe('bench CLI', () => {
     ]);
     for (const ms of Object.values(r.fixedCostsMs ?? {})) expect(ms).toBeGreaterThanOrEqual(0);
     expect(r.entries.map((e) => [e.config, e.label, e.status])).toEqual([
-      ['prefix B=1 P=4096', 'paged no split', 'ok'],
+      ['prefix B=1 P=4096', 'L8 W32 U4 pf bs8', 'ok'],
     ]);
-    expect(r.entries[0].ran).toMatch(/no split-K/);
+    expect(r.entries[0].ran).toMatch(/^paged \(block 8, /);
     expect(r.entries[0].checks?.map((c) => c.pass)).toEqual([true]);
   });
 

@@ -52,7 +52,7 @@ describe('paged-ladder suite', () => {
         const m = /^L(\d+) W(\d+) U(\d+)( pf)?/.exec(v.label ?? '');
         const want = m
           ? { lanes: Number(m[1]), wg: Number(m[2]), unroll: Number(m[3]), prefetch: Boolean(m[4]) }
-          : { lanes: 16, wg: 32, unroll: 4, prefetch: false };
+          : { lanes: 8, wg: 32, unroll: 4, prefetch: true };
         expect({ lanes: shape.lanes, wg: shape.wg, unroll: shape.unroll, prefetch: shape.prefetch }, v.label).toEqual(
           want,
         );
@@ -62,7 +62,7 @@ describe('paged-ladder suite', () => {
 
   it("'cu' variants plan split-K for the H200's 132 compute units", () => {
     const spec = resolveProblem(configs.find((c) => c.label === 'unshared B=128 L=16640')?.input ?? ({} as never));
-    const cu = pagedLadderSuite.configs()[0].variants.find((v) => v.label === 'paged cu');
+    const cu = pagedLadderSuite.configs()[0].variants.find((v) => v.label === 'L8 W32 U4 pf cu');
     const buffers = pagedKernel.buffers(spec, h200, cu?.options ?? {});
     // 5 partitions of 3328 tokens: 128 x 32 x 5 partial rows.
     expect(buffers.find((b) => b.label === 'partial lse')?.bytes).toBe(128 * 32 * 5 * 4);
