@@ -22,7 +22,7 @@ describe('bench CLI', () => {
     expect(log).toMatch(/streaming-read ceiling: \d+ GB\/s/);
     // SwiftShader offers no subgroup matrices: the f32 FMA product, checked, and said so.
     expect(log).toMatch(
-      /compute ceiling: [\d.]+ TFLOP\/s \(f32-fma at 128³: f32 FMA, .*CPU reference \(64 entries of C\) PASS\)/,
+      /compute ceiling: [\d.e-]+ TFLOP\/s \(f32-fma at 128³: f32 FMA, .*CPU reference \(64 entries of C\) PASS\)/,
     );
     expect(log).toMatch(/% read +TFLOP\/s +% matmul/);
     const r = parseResultText(await readFile(out, 'utf8'), out);
