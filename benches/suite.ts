@@ -1,4 +1,5 @@
 import type { KernelOptions } from '../src/kernels/kernel';
+import type { KvSource } from '../src/problem/generate';
 import type { ProblemInput } from '../src/problem/problem';
 
 /**
@@ -21,6 +22,12 @@ export interface BenchConfig {
   /** e.g. "B=128 P=4096". */
   readonly label: string;
   readonly input: ProblemInput;
+  /**
+   * Where K/V come from (default 'host': drawn on the CPU). 'hash': generated on the GPU from a
+   * counter-based hash (src/problem/hash-kv.ts), for problems whose K/V would take the CPU minutes
+   * to draw or not fit its memory; kernels that cannot read it are skipped with the reason.
+   */
+  readonly kvSource?: KvSource;
   readonly variants: readonly BenchVariant[];
 }
 

@@ -125,6 +125,8 @@ export interface BenchResultFile {
   /** Compute ceiling (a matrix product) measured on the spot, TFLOP/s, when it was measured; matmulCeiling says what ran. */
   readonly matmulCeilingTflops?: number;
   readonly matmulCeiling?: MatmulCeilingRecord;
+  /** Fixed costs of timed work (src/bench/overhead.ts: shape to median ms), when measured (bench --overhead). */
+  readonly fixedCostsMs?: Readonly<Record<string, number>>;
   readonly suite: {
     readonly name: string;
     readonly description: string;

@@ -6,6 +6,7 @@ import { createTimer, type GpuTimer, MAX_TIMED_PASSES } from '../gpu/timer';
 import type { PassOpener, PreparedKernel } from '../kernels/kernel';
 import { getKernel } from '../kernels/registry';
 import { generateProblemData } from '../problem/generate';
+import { hashedKvProblem } from '../problem/hash-kv';
 import { specToInput } from '../problem/problem';
 import { resolveProblem } from '../problem/validate';
 import { checkAgainstKernel, checkAgainstReference, sampleReference } from './check';
@@ -142,7 +143,7 @@ export async function runConfig(
 
   progress(0, '', 'generate');
   const spec = resolveProblem(config.input);
-  const data = generateProblemData(spec, settings.seed);
+  const data = generateProblemData(spec, settings.seed, config.kvSource);
   const reference = sampleReference(data, settings.checkRows);
   let baseline: { label: string; o: Float32Array; lse: Float32Array } | undefined;
   const entries: BenchEntry[] = [];
@@ -164,7 +165,7 @@ export async function runConfig(
     try {
       const kernel = getKernel(variant.kernel);
       const options = variant.options ?? {};
-      const why = kernel.unsupported(spec, gpu, options);
+      const why = kernel.unsupported(spec, gpu, options) ?? (kernel.readsHashedKv ? null : hashedKvProblem(data));
       if (why) {
         entries.push(finish(hooks, { ...base, status: 'skipped', reason: why }));
         continue;

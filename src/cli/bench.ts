@@ -11,6 +11,7 @@ import {
   measureMatmulCeiling,
 } from '../bench/matmul/ceiling';
 import { runMatrixProductSuite } from '../bench/matmul/runner';
+import { measureFixedCosts } from '../bench/overhead';
 import {
   type BenchEntry,
   type BenchResultFile,
@@ -39,13 +40,15 @@ export const benchUsage = `bench: time a suite's kernels and write the results a
   bench --suite <name> [--out <file.json>] [--configs <label substring>] [--variants <substring>[,...]]
         [--seed N] [--kv-dtype f32|f16]
         [--warmup-ms N] [--min-runs N] [--max-runs N] [--budget-ms N] [--check-rows N]
-        [--ceiling-mib N] [--matmul-ceiling N] [--dawn <flag>]...
+        [--ceiling-mib N] [--matmul-ceiling N] [--overhead] [--dawn <flag>]...
 
   Before the suite, a streaming-read kernel measures the device's bandwidth ceiling over a buffer of
   --ceiling-mib MiB (default 1024; 0 skips it), and a matrix product of N x N x N the compute
   ceiling (--matmul-ceiling N: default ${DEFAULT_CEILING_SIZE}, ${FALLBACK_CEILING_SIZE} on a software adapter, a multiple of 128;
   0 skips it): subgroup matrices, f16 in and f32 accumulate, or f32 FMA where the device has none.
   Every entry's GB/s is then also given as % of the first, and its TFLOP/s as % of the second.
+  --overhead also times what a run costs when it does nothing (an empty pass, no-op dispatches:
+  src/bench/overhead.ts), for reading small problems; kept in the result file as fixedCostsMs.
   --variants keeps the variants whose label contains one of the comma-separated substrings.
 
   --out is checked before any GPU work and rewritten (atomically) after every finished entry, so
@@ -68,6 +71,7 @@ const optionTable = {
   'check-rows': { type: 'string' },
   'ceiling-mib': { type: 'string' },
   'matmul-ceiling': { type: 'string' },
+  overhead: { type: 'boolean', default: false },
   dawn: { type: 'string', multiple: true, default: [] as string[] },
 } as const;
 
@@ -173,10 +177,16 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
         log(`compute ceiling FAILED: ${(e as Error).message}`);
       }
     }
+    const fixedCosts = values.overhead ? await measureFixedCosts(gpu) : null;
+    if (fixedCosts) {
+      const parts = Object.entries(fixedCosts.medianMs).map(([k, ms]) => `${k} ${(ms * 1000).toFixed(1)} µs`);
+      log(`fixed costs (median, ${fixedCosts.clock}): ${parts.join('; ')}`);
+    }
     const withCeiling = (r: BenchResultFile): BenchResultFile => ({
       ...r,
       ...(ceiling ? { bandwidthCeilingGBps: ceiling.gbPerS } : {}),
       ...(matmul ? { matmulCeilingTflops: matmul.tflops, matmulCeiling: matmul } : {}),
+      ...(fixedCosts ? { fixedCostsMs: fixedCosts.medianMs } : {}),
     });
     // The file so far is written (atomically) after every finished entry, so a crash, a lost device
     // or a killed job keeps everything measured before it.
