@@ -74,9 +74,16 @@ export interface BenchEntry {
   /** Why a variant was skipped or failed. */
   readonly reason?: string;
   readonly timing?: TimingSummary & { readonly repsPerRun: number; readonly warmupMs: number } & TimingRecord;
+  /** Logical bytes: the traffic the kernel's algorithm asks for (a shared prefix read per sequence counts per sequence). */
   readonly bytesMoved?: number;
+  /**
+   * Unique bytes: the problem's Q, O, LSE and each K/V byte once (src/kernels/cost.ts uniqueBytes).
+   * "% ceiling" is uniqueBytes / median time against the bandwidth ceiling. Absent from files
+   * written before it existed (readers compute it from `problem`).
+   */
+  readonly uniqueBytes?: number;
   readonly flops?: number;
-  /** From the median time. */
+  /** From the median time (gbPerS from bytesMoved). */
   readonly gbPerS?: number;
   readonly tflopPerS?: number;
   readonly checks?: readonly CheckSummary[];
@@ -86,13 +93,16 @@ export interface BenchResultFile {
   readonly schema: typeof RESULT_SCHEMA;
   readonly version: typeof RESULT_VERSION;
   readonly createdAt: string;
-  /** "cli" or "page". */
+  /** "cli", "page", or another runner's name, e.g. "cuda-reference (PyTorch 2.11.0, FA2)" (benches/cuda_reference.py). */
   readonly source: string;
   readonly device: DeviceReport;
-  readonly clock: Clock;
+  /** How runs were timed; "cuda-events" for benches/cuda_reference.py. */
+  readonly clock: Clock | 'cuda-events';
   readonly settings: BenchSettings;
   /** Streaming-read bandwidth measured on the spot, GB/s, when it was measured. */
   readonly bandwidthCeilingGBps?: number;
+  /** Matrix-product ceiling measured on the spot, TFLOP/s, when it was measured: the roofline's flat roof. */
+  readonly matmulCeilingTflops?: number;
   readonly suite: {
     readonly name: string;
     readonly description: string;
@@ -121,6 +131,11 @@ export function parseResultFile(json: unknown, fileName = 'result file'): BenchR
     fail(`"version" is ${JSON.stringify(json.version)}, this page reads ${RESULT_VERSION}`);
   if (!isObject(json.device) || !isObject(json.device.adapter)) fail('"device.adapter" is missing');
   if (!isObject(json.suite) || typeof json.suite.name !== 'string') fail('"suite.name" is missing');
+  for (const k of ['bandwidthCeilingGBps', 'matmulCeilingTflops']) {
+    const v = json[k];
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0))
+      fail(`"${k}" is ${JSON.stringify(v)}, expected a finite positive number`);
+  }
   if (!Array.isArray(json.entries)) return fail('"entries" is not an array');
   for (const [i, e] of (json.entries as unknown[]).entries()) {
     if (!isObject(e)) return fail(`entries[${i}] is not an object`);
@@ -128,6 +143,11 @@ export function parseResultFile(json: unknown, fileName = 'result file'): BenchR
     if (typeof e.axisValue !== 'number') fail(`entries[${i}].axisValue is not a number`);
     if (e.status !== 'ok' && e.status !== 'skipped' && e.status !== 'failed')
       fail(`entries[${i}].status is ${JSON.stringify(e.status)}`);
+    for (const k of ['bytesMoved', 'uniqueBytes', 'flops']) {
+      const v = e[k];
+      if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0))
+        fail(`entries[${i}].${k} is ${JSON.stringify(v)}, expected a finite non-negative number`);
+    }
     if (e.status === 'ok') {
       const t = e.timing;
       if (!isObject(t)) return fail(`entries[${i}].timing is missing`);

@@ -1,4 +1,5 @@
 import { benchCommand, benchUsage } from './bench';
+import { suitesCommand, suitesUsage } from './suites';
 import { UsageError } from './usage-error';
 import { verifyCommand, verifyUsage } from './verify';
 
@@ -14,6 +15,8 @@ ${verifyUsage}
 
 ${benchUsage}
 
+${suitesUsage}
+
 Environment: WEBGPU_DAWN_NODE (path of dawn.node), DAWN_FLAGS ("flag1;flag2"), VK_ICD_FILENAMES.`;
 
 async function main(argv: string[]): Promise<number> {
@@ -25,6 +28,8 @@ async function main(argv: string[]): Promise<number> {
         return await verifyCommand(rest, log);
       case 'bench':
         return await benchCommand(rest, log);
+      case 'suites':
+        return suitesCommand(rest, log);
       case undefined:
       case 'help':
       case '--help':
