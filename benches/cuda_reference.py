@@ -331,7 +331,7 @@ def dry_run_device() -> Dict[str, Any]:
 
 def fmt(x: Optional[float]) -> str:
     """The project's one number format (src/bench/format.ts sig): 3 significant digits, whole numbers
-    from 1000 to 10^6 in full, an exponent below 10^-3 and from 10^6 ("1.79e-4")."""
+    from 1000 to 10^6 in full, an exponent below 10^-3 and from 10^6 ("1.79e-4", "2.50e+7")."""
     if x is None or not math.isfinite(x):
         return "—"
     if x == 0:
@@ -339,7 +339,7 @@ def fmt(x: Optional[float]) -> str:
     a = abs(x)
     if a >= 1e6 or a < 1e-3:
         m, e = f"{x:.2e}".split("e")
-        return f"{m}e{int(e)}"
+        return f"{m}e{'+' if int(e) >= 0 else ''}{int(e)}"
     p = f"{x:.3g}"
     if "e" in p:
         return str(round(x))

@@ -1,6 +1,6 @@
 import streamReadWgsl from '../../shaders/stream-read.wgsl?raw';
 import type { GpuContext } from '../gpu/context';
-import { withErrorScopes } from '../gpu/errors';
+import { formatBytes, GpuError, withErrorScopes } from '../gpu/errors';
 import { createTimer } from '../gpu/timer';
 import { summarize, type TimingSummary } from './stats';
 
@@ -12,13 +12,18 @@ import { summarize, type TimingSummary } from './stats';
 
 export interface BandwidthCeiling {
   readonly gbPerS: number;
+  /** Bytes read: the size asked for, or less when capped (see cappedBy). */
   readonly bytes: number;
+  /** The size asked for (the default when none was). */
+  readonly requestedBytes: number;
+  /** Why fewer bytes than asked were read; absent when none were capped. */
+  readonly cappedBy?: string;
   readonly clock: 'timestamp-query' | 'wall-clock';
   readonly timing: TimingSummary;
 }
 
 export interface BandwidthOptions {
-  /** Buffer size in bytes (capped by the device's binding and buffer limits); default 256 MiB. */
+  /** Buffer size in bytes (capped by the device's limits: ceilingBufferSize); default 1 GiB, capped likewise. */
   readonly bytes?: number;
   /** Timed passes; default 10. */
   readonly runs?: number;
@@ -27,10 +32,51 @@ export interface BandwidthOptions {
 
 const WG = 256;
 
+/** The default buffer: 1 GiB, far more than any cache, unless the device's limits make it less. */
+export const DEFAULT_CEILING_BYTES = 2 ** 30;
+
+/**
+ * The buffer size for a request: at most half the smaller of maxStorageBufferBindingSize and
+ * maxBufferSize (a buffer at the limit itself fails on SwiftShader, whose limits are both 1 GiB),
+ * a multiple of 16 bytes. Says why when it reads less than asked.
+ */
+export function ceilingBufferSize(
+  requested: number,
+  limits: Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>,
+): { bytes: number; cappedBy?: string } {
+  const binding = limits.maxStorageBufferBindingSize;
+  const buffer = limits.maxBufferSize;
+  const [name, limit] = binding <= buffer ? ['maxStorageBufferBindingSize', binding] : ['maxBufferSize', buffer];
+  const cap = Math.floor(limit / 2);
+  const bytes = Math.max(16, Math.floor(Math.min(requested, cap) / 16) * 16);
+  if (requested <= cap) return { bytes };
+  return { bytes, cappedBy: `capped at half the device's ${name} (${formatBytes(limit)})` };
+}
+
 export async function measureBandwidth(gpu: GpuContext, opts: BandwidthOptions = {}): Promise<BandwidthCeiling> {
+  const requestedBytes = opts.bytes ?? DEFAULT_CEILING_BYTES;
+  const sized = ceilingBufferSize(requestedBytes, gpu.limits);
+  let bytes = sized.bytes;
+  let cappedBy = sized.cappedBy;
+  // A buffer the limits allow can still fail to allocate (device memory in use): halve it, twice at most, and say so.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const m = await measureOnce(gpu, bytes, opts);
+      return { ...m, requestedBytes, ...(cappedBy ? { cappedBy } : {}) };
+    } catch (e) {
+      if (!(e instanceof GpuError) || gpu.isLost || attempt >= 2 || bytes < 2 ** 20) throw e;
+      cappedBy = `${cappedBy ? `${cappedBy}; ` : ''}${formatBytes(bytes)} could not be allocated (${(e as Error).message.split('\n')[0]}), halved`;
+      bytes = Math.floor(bytes / 32) * 16;
+    }
+  }
+}
+
+async function measureOnce(
+  gpu: GpuContext,
+  bytes: number,
+  opts: BandwidthOptions,
+): Promise<Omit<BandwidthCeiling, 'requestedBytes' | 'cappedBy'>> {
   const device = gpu.device;
-  const limit = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
-  const bytes = Math.max(16, Math.floor(Math.min(opts.bytes ?? 256 * 2 ** 20, limit) / 16) * 16);
   const count = bytes / 16;
   const groups = Math.min(Math.ceil(count / WG), 4096, gpu.limits.maxComputeWorkgroupsPerDimension);
 

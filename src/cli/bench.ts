@@ -2,24 +2,29 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { getSuite, suites } from '../../benches/suites';
-import { measureBandwidth } from '../bench/bandwidth';
+import { DEFAULT_CEILING_BYTES, measureBandwidth } from '../bench/bandwidth';
 import type { BenchEntry, BenchResultFile, BenchSettings } from '../bench/result';
 import { defaultSettings, runSuite } from '../bench/runner';
 import { timingWarnings } from '../bench/stats';
+import { ceilingPercent } from '../bench/unique-bytes';
 import { formatBytes } from '../gpu/errors';
 import type { KvDtype } from '../problem/problem';
 import { cliGpu } from './gpu';
-import { fixed, formatTable, sci } from './table';
+import { formatTable, num } from './table';
 import { UsageError } from './usage-error';
 
 export const benchUsage = `bench: time a suite's kernels and write the results as JSON (the page can load the file)
 
-  bench --suite <name> [--out <file.json>] [--configs <label substring>] [--seed N] [--kv-dtype f32|f16]
-        [--warmup-ms N] [--min-runs N] [--max-runs N] [--budget-ms N] [--check-rows N]
-        [--ceiling-mib N] [--dawn <flag>]...
+  bench --suite <name> [--out <file.json>] [--configs <label>[,<label>...] | --config-index N[,N...]]
+        [--seed N] [--kv-dtype f32|f16] [--warmup-ms N] [--min-runs N] [--max-runs N] [--budget-ms N]
+        [--check-rows N] [--ceiling-mib N|auto] [--dawn <flag>]...
 
-  Before the suite, a streaming-read kernel measures the device's bandwidth ceiling over a buffer of
-  --ceiling-mib MiB (default 1024; 0 skips it); every entry's GB/s is then also given as % of it.
+  --configs        keep the configs with exactly these labels (see \`suites\` for them)
+  --config-index   keep the configs at these positions, counted from 1
+  --ceiling-mib    MiB read by the streaming-read kernel that measures the bandwidth ceiling before
+                   the suite (default auto: 1024, capped at half the device's buffer limits; 0 skips
+                   it). % ceiling is each entry's unique bytes (each byte of the problem once) over
+                   its median time, against that ceiling; GB/s is from its logical bytes.
 
   suites: ${suites.map((s) => s.name).join(', ') || '(none yet)'}`;
 
@@ -37,6 +42,7 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
       suite: { type: 'string' },
       out: { type: 'string' },
       configs: { type: 'string' },
+      'config-index': { type: 'string' },
       seed: { type: 'string' },
       'kv-dtype': { type: 'string' },
       'warmup-ms': { type: 'string' },
@@ -70,21 +76,24 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
   if (dtype !== undefined && dtype !== 'f32' && dtype !== 'f16') {
     throw new UsageError(`--kv-dtype must be f32 or f16 (got ${dtype})`);
   }
-  const configs = suite
-    .configs()
-    .filter((c) => !values.configs || c.label.includes(values.configs))
-    .map((c) => (dtype ? { ...c, input: { ...c.input, kvDtype: dtype as KvDtype } } : c));
-  if (configs.length === 0) throw new UsageError(`no config of ${suite.name} matches "${values.configs}"`);
+  const configs = selectConfigs(suite.configs(), suite.name, values.configs, values['config-index']).map((c) =>
+    dtype ? { ...c, input: { ...c.input, kvDtype: dtype as KvDtype } } : c,
+  );
+  const ceilingArg = values['ceiling-mib'];
+  const ceilingBytes =
+    ceilingArg === undefined || ceilingArg === 'auto'
+      ? DEFAULT_CEILING_BYTES
+      : intArg('ceiling-mib', ceilingArg, 0) * 2 ** 20;
 
   const gpu = await cliGpu(values.dawn, log);
   try {
     log(`suite ${suite.name}: ${suite.description}`);
-    const ceilingMib = intArg('ceiling-mib', values['ceiling-mib'], 1024);
-    const ceiling = ceilingMib > 0 ? await measureBandwidth(gpu, { bytes: ceilingMib * 2 ** 20, runs: 20 }) : null;
+    const ceiling = ceilingBytes > 0 ? await measureBandwidth(gpu, { bytes: ceilingBytes, runs: 20 }) : null;
     if (ceiling) {
       log(
-        `streaming-read ceiling: ${ceiling.gbPerS.toFixed(0)} GB/s (${formatBytes(ceiling.bytes)} read, median of ${ceiling.timing.runs}, ${ceiling.clock})`,
+        `streaming-read ceiling: ${num(ceiling.gbPerS)} GB/s (${formatBytes(ceiling.bytes)} read, fastest of ${ceiling.timing.runs}, ${ceiling.clock})`,
       );
+      if (ceiling.cappedBy) log(`  asked for ${formatBytes(ceiling.requestedBytes)}: ${ceiling.cappedBy}`);
     }
     const suiteResult = await runSuite(
       gpu,
@@ -98,12 +107,7 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
     );
     const result: BenchResultFile = ceiling ? { ...suiteResult, bandwidthCeilingGBps: ceiling.gbPerS } : suiteResult;
     log(`clock: ${result.clock}`);
-    log(
-      formatTable(
-        ['config', 'variant', 'ran', 'median ms', 'p10', 'p90', 'runs', 'GB/s', '% ceiling', 'TFLOP/s', 'check'],
-        result.entries.map((e) => entryRow(e, ceiling?.gbPerS)),
-      ),
-    );
+    log(resultTable(result.entries, ceiling?.gbPerS));
     if (values.out) {
       await mkdir(dirname(values.out), { recursive: true });
       await writeFile(values.out, `${JSON.stringify(result, null, 1)}\n`);
@@ -116,34 +120,102 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
   }
 }
 
-function checkCell(e: BenchEntry): string {
-  if (!e.checks) return '';
-  const failed = e.checks.filter((c) => !c.pass);
-  return failed.length === 0 ? 'PASS' : `FAIL vs ${failed.map((c) => `${c.against} (${c.worst})`).join('; ')}`;
+/** Configs by whole label (comma-separated) or by position (from 1); every config when neither is given. */
+export function selectConfigs<C extends { label: string }>(
+  all: readonly C[],
+  suiteName: string,
+  labels: string | undefined,
+  indices: string | undefined,
+): C[] {
+  if (labels !== undefined && indices !== undefined) throw new UsageError('give --configs or --config-index, not both');
+  if (labels !== undefined) {
+    const wanted = labels
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
+    const unknown = wanted.filter((w) => !all.some((c) => c.label === w));
+    if (unknown.length > 0 || wanted.length === 0)
+      throw new UsageError(
+        `--configs: no config of ${suiteName} is labelled "${unknown[0] ?? labels}" (labels: ${all.map((c) => c.label).join(', ')})`,
+      );
+    return all.filter((c) => wanted.includes(c.label));
+  }
+  if (indices !== undefined) {
+    const picked = indices.split(',').map((x) => x.trim());
+    const bad = picked.find((x) => !/^\d+$/.test(x) || Number(x) < 1 || Number(x) > all.length);
+    if (bad !== undefined) throw new UsageError(`--config-index ${bad}: ${suiteName} has configs 1 to ${all.length}`);
+    const at = new Set(picked.map(Number));
+    return all.filter((_, i) => at.has(i + 1));
+  }
+  return [...all];
 }
 
-function entryRow(e: BenchEntry, ceilingGBps: number | undefined): string[] {
-  if (e.status !== 'ok' || !e.timing)
-    return [e.config, e.label, '', '', '', '', '', '', '', '', `${e.status.toUpperCase()}: ${e.reason}`];
-  const t = e.timing;
-  const [first] = timingWarnings(t);
-  const spread = first ? ` (${first.kind}!)` : '';
-  return [
-    e.config,
-    e.label,
-    e.ran ?? '',
-    fixed(t.medianMs, 4) + spread,
-    fixed(t.p10Ms, 4),
-    fixed(t.p90Ms, 4),
-    `${t.runs}x${t.repsPerRun}`,
-    fixed(e.gbPerS, 1),
-    ceilingGBps && e.gbPerS !== undefined ? fixed((100 * e.gbPerS) / ceilingGBps, 0) : '',
-    fixed(e.tflopPerS, 2),
-    checkCell(e),
-  ];
+function checkCell(e: BenchEntry): string {
+  if (!e.checks) return '';
+  return e.checks.every((c) => c.pass) ? 'PASS' : 'FAIL';
+}
+
+/**
+ * The results table, within 120 columns: one row an entry, numbers in one format. What does not fit a
+ * cell is listed under the table, numbered: the variant each label ran (auto's choice and reason),
+ * why an entry was skipped or failed, and which checks failed where.
+ */
+export function resultTable(entries: readonly BenchEntry[], ceilingGBps: number | undefined): string {
+  const notes: string[] = [];
+  const note = (text: string): string => {
+    let i = notes.indexOf(text);
+    if (i < 0) i = notes.push(text) - 1;
+    return `[${i + 1}]`;
+  };
+  const rows = entries.map((e) => {
+    const ran = e.ran && e.ran !== e.label ? ` ${note(`${e.label}: ran ${e.ran}`)}` : '';
+    if (e.status !== 'ok' || !e.timing)
+      return [
+        e.config,
+        e.label,
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        `${e.status.toUpperCase()} ${note(`${e.config} ${e.label}: ${e.reason}`)}`,
+      ];
+    const t = e.timing;
+    const [first] = timingWarnings(t);
+    const spread = first ? ` (${first.kind}!)` : '';
+    const failed = (e.checks ?? []).filter((c) => !c.pass);
+    const check =
+      failed.length > 0
+        ? `FAIL ${note(`${e.config} ${e.label}: FAIL vs ${failed.map((c) => `${c.against} (${c.worst})`).join('; ')}`)}`
+        : checkCell(e);
+    const uniqueGBps = e.uniqueBytes !== undefined ? e.uniqueBytes / (t.medianMs / 1000) / 1e9 : undefined;
+    return [
+      e.config,
+      e.label + ran,
+      num(t.medianMs) + spread,
+      num(t.p10Ms),
+      num(t.p90Ms),
+      `${t.runs}x${t.repsPerRun}`,
+      num(e.gbPerS),
+      num(uniqueGBps),
+      ceilingGBps ? num(ceilingPercent(e, ceilingGBps)) : '',
+      num(e.tflopPerS),
+      check,
+    ];
+  });
+  const table = formatTable(
+    ['config', 'variant', 'median ms', 'p10', 'p90', 'runs', 'GB/s', 'uniq GB/s', '% ceil', 'TFLOP/s', 'check'],
+    rows,
+  );
+  const legend =
+    "GB/s: logical bytes (the kernel's own traffic); uniq GB/s and % ceil: unique bytes (each byte of the problem once).";
+  return [table, legend, ...notes.map((n, i) => `[${i + 1}] ${n}`)].join('\n');
 }
 
 function entryLine(e: BenchEntry): string {
   if (e.status !== 'ok' || !e.timing) return `  ${e.config} ${e.label}: ${e.status} (${e.reason})`;
-  return `  ${e.config} ${e.label}: median ${fixed(e.timing.medianMs, 4)} ms, ${fixed(e.gbPerS, 1)} GB/s, ${sci(e.tflopPerS)} TFLOP/s, ${checkCell(e)}`;
+  return `  ${e.config} ${e.label}: median ${num(e.timing.medianMs)} ms, ${num(e.gbPerS)} GB/s, ${num(e.tflopPerS)} TFLOP/s, ${checkCell(e)}`;
 }

@@ -1,4 +1,5 @@
 import { benchCommand, benchUsage } from './bench';
+import { runFiltered } from './stderr-noise';
 import { suitesCommand, suitesUsage } from './suites';
 import { UsageError } from './usage-error';
 import { verifyCommand, verifyUsage } from './verify';
@@ -22,6 +23,11 @@ Environment: WEBGPU_DAWN_NODE (path of dawn.node), DAWN_FLAGS ("flag1;flag2"), V
 async function main(argv: string[]): Promise<number> {
   const log = (s: string) => console.log(s);
   const [command, ...rest] = argv;
+  const own: Record<string, string> = { verify: verifyUsage, bench: benchUsage, suites: suitesUsage };
+  if (command !== undefined && own[command] && (rest.includes('--help') || rest.includes('-h'))) {
+    log(own[command]);
+    return 0;
+  }
   try {
     switch (command) {
       case 'verify':
@@ -42,7 +48,8 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const err = e as Error & { code?: string };
     if (e instanceof UsageError || err.code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`error: ${err.message}\n\n${usage}`);
+      const help = command && own[command] ? `cli.mjs ${command} --help` : 'cli.mjs --help';
+      console.error(`error: ${err.message.split('\n')[0]} (${help} for usage)`);
       return 2;
     }
     if (err.name === 'ProblemError' || err.name === 'NpyError' || err.name === 'ProblemDirError') {
@@ -54,4 +61,8 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// Commands that load Dawn run as a child whose stderr loses known native noise (stderr-noise.ts).
+const quiet = process.env.AP_CLI_CHILD === '1' || process.env.AP_RAW_STDERR === '1';
+const args = process.argv.slice(2);
+process.exitCode =
+  quiet || !['verify', 'bench'].includes(args[0] ?? '') ? await main(args) : await runFiltered(process.argv.slice(1));

@@ -11,7 +11,7 @@ import { referenceAttention } from '../reference/attention';
 import { compareResults, toleranceFor } from '../reference/compare';
 import { cliGpu } from './gpu';
 import { kernelOptionArgs, kernelOptionsFromArgs } from './kernel-options';
-import { formatTable, sci } from './table';
+import { formatTable, num } from './table';
 import { UsageError } from './usage-error';
 
 export const verifyUsage = `verify: run kernels on a problem and compare each with the f64 CPU reference
@@ -118,9 +118,9 @@ export async function verifyCommand(argv: string[], log: (s: string) => void): P
         rows.push([
           kernel.name,
           out.variant,
-          sci(c.combined.maxAbsErr),
-          sci(c.combined.maxRelErr),
-          w ? `${w.label} (${sci(w.ratio)} x tol)` : '',
+          num(c.combined.maxAbsErr),
+          num(c.combined.maxRelErr),
+          w ? `${w.label} (${num(w.ratio)} x tol)` : '',
           c.pass ? 'PASS' : `FAIL (${c.combined.failures}/${c.combined.count} elements)`,
         ]);
         if (values.out) await writeResultDir(join(values.out, kernel.name), out, spec);

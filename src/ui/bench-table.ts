@@ -1,10 +1,15 @@
 import { html, LitElement, nothing } from 'lit';
 import type { BenchResultFile } from '../bench/result';
 import { SPREAD_WARNING, timingWarning } from '../bench/stats';
+import { ceilingPercent, entryUniqueBytes } from './chart-data';
 import { percent, sig } from './format';
 import { baseStyles } from './styles';
 
-/** Timings of a result file: median, p10, p90, min, GB/s, TFLOP/s, % of the bandwidth ceiling, checks. */
+/**
+ * Timings of a result file: median, p10, p90, min, GB/s from the logical bytes (what the kernel's
+ * algorithm reads: a shared prefix once per sequence for naive and paged) and from the unique bytes
+ * (each byte of the problem once), TFLOP/s, % of the bandwidth ceiling (from the unique bytes), checks.
+ */
 export class BenchTable extends LitElement {
   static override properties = {
     result: { attribute: false },
@@ -34,7 +39,11 @@ export class BenchTable extends LitElement {
       <p class="small muted" style="margin:0 0 8px">
         ${r.suite.name}: ${r.suite.description}. Clock: <b>${r.clock}</b>${r.clock === 'wall-clock' ? ' (submit → done; includes submit overhead)' : ''}.
         Warm-up ${r.settings.warmupMs} ms, ≥ ${r.settings.minRuns} runs, ${r.settings.budgetMs} ms budget.
-        ${ceiling ? html`Bandwidth ceiling ${sig(ceiling)} GB/s (streaming read, measured now).` : nothing}
+        ${ceiling ? html`Bandwidth ceiling ${sig(ceiling)} GB/s (streaming read, measured in that run).` : nothing}
+        ${r.matmulCeilingTflops ? html`Matrix-product ceiling ${sig(r.matmulCeilingTflops)} TFLOP/s.` : nothing}
+        <span data-testid="bytes-note">GB/s: from the <b>logical</b> bytes (the kernel's own traffic: a shared prefix
+        counts once per sequence that reads it) and from the <b>unique</b> bytes (each byte of the problem once);
+        % ceiling uses the unique bytes, so re-reads the cache serves do not count past 100%.</span>
       </p>
       ${
         noisy.length > 0
@@ -55,7 +64,8 @@ export class BenchTable extends LitElement {
             <th class="num">p90</th>
             <th class="num">min</th>
             <th class="num">runs</th>
-            <th class="num">GB/s</th>
+            <th class="num" title="from the logical bytes moved">GB/s</th>
+            <th class="num" title="from the unique bytes: each byte of the problem once">unique GB/s</th>
             <th class="num">TFLOP/s</th>
             <th class="num">% ceiling</th>
             <th>check</th>
@@ -64,6 +74,8 @@ export class BenchTable extends LitElement {
             const t = e.timing;
             const warning = t ? timingWarning(t) : null;
             const pass = e.checks?.every((c) => c.pass);
+            const unique = entryUniqueBytes(e);
+            const pct = ceilingPercent(e, ceiling);
             return html`<tr>
               ${axis === 'config' ? nothing : html`<td class="num">${e.axisValue}</td>`}
               <td title=${e.ran ?? ''}>${e.label}</td>
@@ -75,10 +87,11 @@ export class BenchTable extends LitElement {
                       <td class="num muted">${sig(t.minMs)}</td>
                       <td class="num muted">${t.runs}${t.repsPerRun > 1 ? html`<span class="small">×${t.repsPerRun}</span>` : nothing}</td>
                       <td class="num">${sig(e.gbPerS)}</td>
+                      <td class="num">${unique !== undefined ? sig(unique / (t.medianMs / 1000) / 1e9) : '—'}</td>
                       <td class="num">${sig(e.tflopPerS)}</td>
-                      <td class="num">${ceiling && e.gbPerS !== undefined ? percent((100 * e.gbPerS) / ceiling) : '—'}</td>
+                      <td class="num">${pct !== undefined ? percent(pct) : '—'}</td>
                       <td class=${pass ? 'pass' : 'fail'} title=${(e.checks ?? []).map((c) => `${c.against}: ${c.pass ? 'pass' : 'FAIL'} (${c.worst})`).join('\n')}>${pass ? 'PASS' : 'FAIL'}</td>`
-                  : html`<td colspan="9" class=${e.status === 'failed' ? 'fail small' : 'warn small'}>${e.status}: ${e.reason}</td>`
+                  : html`<td colspan="10" class=${e.status === 'failed' ? 'fail small' : 'warn small'}>${e.status}: ${e.reason}</td>`
               }
             </tr>`;
           })}

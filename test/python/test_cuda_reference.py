@@ -73,7 +73,7 @@ class Statistics(unittest.TestCase):
         self.assertEqual(cr.sample_rows(100, 3), [0, 50, 99])
 
     def test_one_number_format(self):
-        self.assertEqual([cr.fmt(x) for x in (0.51, 1.79e-4, 4812.4, 12.345, 0, 2.5e7, 100.0)], ["0.51", "1.79e-4", "4812", "12.3", "0", "2.50e7", "100"])
+        self.assertEqual([cr.fmt(x) for x in (0.51, 1.79e-4, 4812.4, 12.345, 0, 2.5e7, 100.0)], ["0.51", "1.79e-4", "4812", "12.3", "0", "2.50e+7", "100"])
 
 
 class ResultFile(unittest.TestCase):
