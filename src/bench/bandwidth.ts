@@ -23,7 +23,7 @@ export interface BandwidthCeiling {
 }
 
 export interface BandwidthOptions {
-  /** Buffer size in bytes (capped by the device's limits: ceilingBufferSize); default 1 GiB, capped likewise. */
+  /** Buffer size in bytes (capped by the device's limits: ceilingBufferSize); default 1 GiB (64 MiB on a software adapter). */
   readonly bytes?: number;
   /** Timed passes; default 10. */
   readonly runs?: number;
@@ -32,30 +32,37 @@ export interface BandwidthOptions {
 
 const WG = 256;
 
-/** The default buffer: 1 GiB, far more than any cache, unless the device's limits make it less. */
+/** The default buffer: 1 GiB, far more than any cache; 64 MiB on a software adapter (SwiftShader reads ~0.3 GB/s). */
 export const DEFAULT_CEILING_BYTES = 2 ** 30;
+export const SOFTWARE_CEILING_BYTES = 64 * 2 ** 20;
 
 /**
- * The buffer size for a request: at most half the smaller of maxStorageBufferBindingSize and
- * maxBufferSize (a buffer at the limit itself fails on SwiftShader, whose limits are both 1 GiB),
- * a multiple of 16 bytes. Says why when it reads less than asked.
+ * The buffer size for a request (undefined: the default for this adapter): at most the smaller of
+ * maxStorageBufferBindingSize and maxBufferSize, a multiple of 16 bytes. Says why when it reads
+ * less than asked.
  */
 export function ceilingBufferSize(
-  requested: number,
+  requested: number | undefined,
   limits: Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>,
-): { bytes: number; cappedBy?: string } {
+  isFallbackAdapter = false,
+): { bytes: number; requestedBytes: number; cappedBy?: string } {
   const binding = limits.maxStorageBufferBindingSize;
   const buffer = limits.maxBufferSize;
   const [name, limit] = binding <= buffer ? ['maxStorageBufferBindingSize', binding] : ['maxBufferSize', buffer];
-  const cap = Math.floor(limit / 2);
-  const bytes = Math.max(16, Math.floor(Math.min(requested, cap) / 16) * 16);
-  if (requested <= cap) return { bytes };
-  return { bytes, cappedBy: `capped at half the device's ${name} (${formatBytes(limit)})` };
+  const software = requested === undefined && isFallbackAdapter;
+  const requestedBytes = requested ?? DEFAULT_CEILING_BYTES;
+  const want = software ? SOFTWARE_CEILING_BYTES : requestedBytes;
+  const bytes = Math.max(16, Math.floor(Math.min(want, limit) / 16) * 16);
+  const why = [
+    software ? `${formatBytes(SOFTWARE_CEILING_BYTES)} by default on a software adapter` : '',
+    want > limit ? `capped at the device's ${name} (${formatBytes(limit)})` : '',
+  ].filter((x) => x);
+  return { bytes, requestedBytes, ...(why.length > 0 ? { cappedBy: why.join('; ') } : {}) };
 }
 
 export async function measureBandwidth(gpu: GpuContext, opts: BandwidthOptions = {}): Promise<BandwidthCeiling> {
-  const requestedBytes = opts.bytes ?? DEFAULT_CEILING_BYTES;
-  const sized = ceilingBufferSize(requestedBytes, gpu.limits);
+  const sized = ceilingBufferSize(opts.bytes, gpu.limits, gpu.adapter.isFallbackAdapter);
+  const requestedBytes = sized.requestedBytes;
   let bytes = sized.bytes;
   let cappedBy = sized.cappedBy;
   // A buffer the limits allow can still fail to allocate (device memory in use): halve it, twice at most, and say so.

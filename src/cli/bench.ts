@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { getSuite, suites } from '../../benches/suites';
-import { DEFAULT_CEILING_BYTES, measureBandwidth } from '../bench/bandwidth';
+import { measureBandwidth } from '../bench/bandwidth';
 import type { BenchEntry, BenchResultFile, BenchSettings } from '../bench/result';
 import { defaultSettings, runSuite } from '../bench/runner';
 import { timingWarnings } from '../bench/stats';
@@ -22,8 +22,9 @@ export const benchUsage = `bench: time a suite's kernels and write the results a
   --configs        keep the configs with exactly these labels (see \`suites\` for them)
   --config-index   keep the configs at these positions, counted from 1
   --ceiling-mib    MiB read by the streaming-read kernel that measures the bandwidth ceiling before
-                   the suite (default auto: 1024, capped at half the device's buffer limits; 0 skips
-                   it). % ceiling is each entry's unique bytes (each byte of the problem once) over
+                   the suite (default auto: 1024, 64 on a software adapter such as SwiftShader;
+                   capped at the device's buffer limits, halved if it cannot be allocated; 0 skips
+                   it; the output says when it read less than asked). % ceiling is each entry's unique bytes (each byte of the problem once) over
                    its median time, against that ceiling; GB/s is from its logical bytes.
 
   suites: ${suites.map((s) => s.name).join(', ') || '(none yet)'}`;
@@ -81,14 +82,12 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
   );
   const ceilingArg = values['ceiling-mib'];
   const ceilingBytes =
-    ceilingArg === undefined || ceilingArg === 'auto'
-      ? DEFAULT_CEILING_BYTES
-      : intArg('ceiling-mib', ceilingArg, 0) * 2 ** 20;
+    ceilingArg === undefined || ceilingArg === 'auto' ? undefined : intArg('ceiling-mib', ceilingArg, 0) * 2 ** 20;
 
   const gpu = await cliGpu(values.dawn, log);
   try {
     log(`suite ${suite.name}: ${suite.description}`);
-    const ceiling = ceilingBytes > 0 ? await measureBandwidth(gpu, { bytes: ceilingBytes, runs: 20 }) : null;
+    const ceiling = ceilingBytes !== 0 ? await measureBandwidth(gpu, { bytes: ceilingBytes, runs: 20 }) : null;
     if (ceiling) {
       log(
         `streaming-read ceiling: ${num(ceiling.gbPerS)} GB/s (${formatBytes(ceiling.bytes)} read, fastest of ${ceiling.timing.runs}, ${ceiling.clock})`,

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runKernel } from '../gpu/run-kernel';
 import { readProblemDir, writeProblemDir, writeResultDir } from '../io/problem-dir';
+import { DEFAULT_BLOCK_SIZE } from '../kernels/paged';
 import { selectKernels } from '../kernels/registry';
 import { generateProblemData } from '../problem/generate';
 import { getPreset, presetNames } from '../problem/presets';
@@ -11,6 +12,7 @@ import { referenceAttention } from '../reference/attention';
 import { compareResults, toleranceFor } from '../reference/compare';
 import { cliGpu } from './gpu';
 import { kernelOptionArgs, kernelOptionsFromArgs } from './kernel-options';
+import { kvMemoryLine } from './kv-memory';
 import { formatTable, num } from './table';
 import { UsageError } from './usage-error';
 
@@ -132,6 +134,10 @@ export async function verifyCommand(argv: string[], log: (s: string) => void): P
     const tol = toleranceFor(spec.kvDtype);
     log(`tolerance: |got - ref| <= ${tol.atol} + ${tol.rtol}·|ref| (kv ${spec.kvDtype})`);
     log(formatTable(['kernel', 'variant', 'max abs err', 'max rel err', 'worst element', 'result'], rows));
+    // What a 120-column table cuts: each variant in full (auto's choice and reason), then skip and error reasons.
+    for (const r of rows) if (r[1]) log(`  ${r[0]}: ran ${r[1]}`);
+    for (const r of rows) if (r[5].startsWith('SKIP') || r[5].startsWith('ERROR')) log(`  ${r[0]}: ${r[5]}`);
+    log(kvMemoryLine(spec, options.blockSize ?? DEFAULT_BLOCK_SIZE));
     if (values.out) log(`outputs written under ${values.out}`);
     return failed ? 1 : 0;
   } finally {

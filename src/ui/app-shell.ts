@@ -30,6 +30,7 @@ import { type PageState, paramsToState, stateToParams } from './url-state';
 import './bench-table';
 import './equivalence-table';
 import './gpu-panel';
+import './kv-memory-table';
 import './memory-table';
 import './metric-chart';
 import './no-webgpu';
@@ -516,6 +517,12 @@ export class AppShell extends LitElement {
           ${
             this.memory.length > 0
               ? html`<div class="card"><h2>GPU memory per kernel</h2><ap-memory-table .estimates=${this.memory}></ap-memory-table></div>`
+              : nothing
+          }
+          ${
+            this.problem.ok
+              ? html`<div class="card"><h2>Paged KV memory</h2>
+                  <ap-kv-memory-table .spec=${this.problem.spec} .blockSize=${this.problem.options.blockSize}></ap-kv-memory-table></div>`
               : nothing
           }
           <ap-run-panel

@@ -1,5 +1,9 @@
 import type { BenchEntry, BenchResultFile } from '../bench/result';
 import { ceilingPercent, entryUniqueBytes } from '../bench/unique-bytes';
+import { DEFAULT_BLOCK_SIZE } from '../kernels/paged';
+import { pagedMemoryReport } from '../paged/memory-report';
+import { kvBytesPerElement } from '../problem/problem';
+import { resolveProblem } from '../problem/validate';
 
 export { ceilingPercent, entryUniqueBytes };
 
@@ -8,14 +12,32 @@ export { ceilingPercent, entryUniqueBytes };
  * variant (and per result file when several are shown together), each with its p10–p90 band.
  */
 
-export const METRICS = ['time', 'speedup', 'gbps'] as const;
+export const METRICS = ['time', 'speedup', 'gbps', 'kvmem'] as const;
 export type Metric = (typeof METRICS)[number];
 
 export const METRIC_TITLE: Readonly<Record<Metric, string>> = {
   time: 'Time per run (ms, median with p10–p90)',
   speedup: 'Speedup vs naive (×)',
   gbps: 'Bandwidth (GB/s, from logical bytes moved)',
+  kvmem: 'Paged KV memory (MiB: blocks used, fragmentation included)',
 };
+
+/** Axes along which the paged KV memory changes with the block size: the only sweeps that chart it. */
+const KV_MEMORY_AXES = ['blockSize', 'block size'];
+
+/** MiB of K/V blocks a paged entry's cache holds (src/paged/memory-report.ts); null for other kernels. */
+function kvMemoryMiB(e: BenchEntry): number | null {
+  if (e.kernel !== 'paged') return null;
+  try {
+    const spec = resolveProblem(e.problem);
+    return (
+      pagedMemoryReport(spec, e.options.blockSize ?? DEFAULT_BLOCK_SIZE, kvBytesPerElement(spec.kvDtype)).bytesUsed /
+      2 ** 20
+    );
+  } catch {
+    return null;
+  }
+}
 
 /** A result file shown on the page: the current run or an imported one. */
 export interface ShownResult {
@@ -142,6 +164,10 @@ function metricOf(metric: Metric, e: BenchEntry, naive: BenchEntry | undefined):
   // A timing whose output failed its equivalence check measures a wrong kernel: the table shows it, charts do not.
   if (e.status !== 'ok' || !t || failedCheck(e)) return null;
   if (metric === 'time') return [t.medianMs, t.p10Ms, t.p90Ms];
+  if (metric === 'kvmem') {
+    const m = kvMemoryMiB(e);
+    return m === null ? null : [m, m, m];
+  }
   if (metric === 'gbps') {
     const bytes = e.bytesMoved;
     if (!bytes) return null;
@@ -167,6 +193,7 @@ export function chartData(
   const shown = allShown.filter((s) => !filter.hiddenFiles.has(s.name));
   if (shown.length === 0) return null;
   const axis = shown[0].result.suite.axis;
+  if (metric === 'kvmem' && !KV_MEMORY_AXES.includes(axis.name)) return null;
   const same = shown.filter((s) => s.result.suite.axis.name === axis.name);
   const xs = new Set<number>();
   for (const s of same) for (const e of s.result.entries) xs.add(e.axisValue);
