@@ -514,7 +514,7 @@ class TorchBench:
             try:
                 o, lse = self._backend(b, q, k, v, scale)
             except (RuntimeError, TypeError, AttributeError, NotImplementedError) as e:
-                if name:
+                if name or isinstance(e, self.torch.cuda.OutOfMemoryError):
                     raise
                 last = e
                 continue
@@ -528,7 +528,7 @@ class TorchBench:
             if not self.cuda or q.dtype not in (self.torch.float16, self.torch.bfloat16):
                 raise NotImplementedError("flash needs CUDA and f16/bf16")
             out = aten._scaled_dot_product_flash_attention(q, k, v, 0.0, False, False, scale=scale)
-            return out[0], out[1]
+            return out[0], out[1][..., : q.shape[-2]]
         if name == "efficient":
             if not self.cuda:
                 raise NotImplementedError("efficient attention needs CUDA")
@@ -841,7 +841,7 @@ def run_config(tb: TorchBench, config: Dict[str, Any], settings: Dict[str, Any],
             del o, lse
             timed, graphed = (tb.graphed(fn), " (CUDA graph)") if tb.cuda_graphs else (fn, "")
             timing = tb.time_kernel(timed)
-            ran = f"{label.split(' ')[0]} on {TorchBench.BACKEND_TITLE[state['backend']]}{graphed}"
+            ran = f"{label}: {TorchBench.BACKEND_TITLE[state['backend']]}{graphed}"
             e = timed_entry(
                 config, label, kernel, ran, timing["samples"], timing["warmup"], timing["warmupMs"], timing["reps"], timing["batches"],
                 config["cost"][bytes_key], checks,

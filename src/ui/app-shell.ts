@@ -569,7 +569,7 @@ export class AppShell extends LitElement {
     const roof = this.roofline();
     return html`${
       charts.length > 0 || roof.points.length > 0
-        ? html`<div class="card">
+        ? html`<div class="card" data-testid="charts-card">
             <h2>Charts</h2>
             ${this.chartFilter()}
             <div class="charts">${charts.map((d) => html`<ap-metric-chart data-metric=${d.metric} .data=${d}></ap-metric-chart>`)}</div>

@@ -52,7 +52,7 @@ export class MetricChart extends LitElement {
       }
       .group b {
         font-weight: 600;
-        margin-right: 2px;
+        flex-basis: 100%;
       }
       .swatch {
         display: inline-block;
