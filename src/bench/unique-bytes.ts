@@ -13,12 +13,19 @@ import type { BenchEntry } from './result';
  */
 export function entryUniqueBytes(e: BenchEntry): number | undefined {
   if (e.uniqueBytes !== undefined) return e.uniqueBytes;
+  if (computed.has(e)) return computed.get(e);
+  let bytes: number | undefined;
   try {
-    return uniqueBytes(resolveProblem(e.problem));
+    bytes = uniqueBytes(resolveProblem(e.problem));
   } catch {
-    return undefined;
+    bytes = undefined;
   }
+  computed.set(e, bytes);
+  return bytes;
 }
+
+/** Entries read once (the page renders often; resolving a problem of 512 sequences each time would show). */
+const computed = new WeakMap<BenchEntry, number | undefined>();
 
 /** Percentage of the streaming-read ceiling: unique bytes over the median time. */
 export function ceilingPercent(e: BenchEntry, ceilingGBps: number | undefined): number | undefined {

@@ -31,14 +31,14 @@ export class KvMemoryTable extends LitElement {
     const chosen = this.blockSize ?? DEFAULT_BLOCK_SIZE;
     const sizes = BLOCK_SIZES.includes(chosen) ? BLOCK_SIZES : [...BLOCK_SIZES, chosen].sort((a, b) => a - b);
     const bpe = kvBytesPerElement(spec.kvDtype);
-    return html`<table data-testid="kv-memory">
+    return html`<div class="scroll"><table data-testid="kv-memory">
         <tr>
-          <th class="num">block</th>
-          <th class="num">blocks</th>
-          <th class="num">K/V memory</th>
-          <th class="num">tokens stored / held</th>
-          <th class="num">fragmentation</th>
-          <th class="num">saved by sharing</th>
+          <th class="num" title="tokens a block">block</th>
+          <th class="num" title="blocks used">blocks</th>
+          <th class="num" title="K and V of the blocks used">K/V</th>
+          <th class="num" title="tokens stored (a shared token once) / tokens the sequences hold">stored / held</th>
+          <th class="num" title="empty rows of the blocks used">frag.</th>
+          <th class="num" title="memory the same tables would take with no sharing, minus what they take">saved</th>
         </tr>
         ${sizes.map((bs) => {
           if (!BLOCK_SIZES.includes(bs))
@@ -53,10 +53,11 @@ export class KvMemoryTable extends LitElement {
             <td class="num">${shortBytes(r.bytesSavedBySharing)}</td>
           </tr>`;
         })}
-      </table>
+      </table></div>
       <p class="small muted" style="margin:6px 0 0">
-        Computed from the problem's shape, as the paged kernel lays it out (shared prefixes stored once, a partial
-        block copied on write). ◂ marks the block size the run uses.
+        From the problem's shape, as the paged kernel lays it out (shared prefixes stored once, a partial block
+        copied on write): fragmentation is the empty rows of used blocks, saved is what sharing saves. ◂ marks the
+        block size the run uses.
       </p>`;
   }
 }
