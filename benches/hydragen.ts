@@ -1,3 +1,5 @@
+import { MMA_LADDER } from '../src/kernels/hydragen-shared';
+import { mmaShapeName } from '../src/kernels/hydragen-shared-mma-wgsl';
 import { sharedPrefixProblem } from '../src/problem/builders';
 import type { BenchConfig, BenchSuite, BenchVariant } from './suite';
 
@@ -132,10 +134,51 @@ export const hydragenStagingSuite: BenchSuite = {
     })),
 };
 
+/**
+ * The tensor-core Hydragen kernel's ladder (issue 11): each rung of MMA_LADDER (row padding,
+ * prefetch, two 16-row blocks a subgroup, ...) on the issue's targets, f16, decode, D 128, suffix
+ * 256: GQA 32:8 at P 16384 with B 128 and 512, and MHA 32:32 B 128 P 16384; paged as the
+ * baseline. Needs subgroup matrices: elsewhere the Hydragen entries are skipped with the reason.
+ */
+export const hydragenLadderSuite: BenchSuite = {
+  name: 'hydragen-ladder',
+  description: 'Tensor-core Hydragen shapes (MMA_LADDER) at P 16384: GQA 32:8 B 128 and 512, MHA 32:32 B 128; f16',
+  axis: { name: 'config', log: false },
+  configs: () =>
+    (
+      [
+        ['GQA 32:8', 8, 128],
+        ['GQA 32:8', 8, 512],
+        ['MHA 32:32', 32, 128],
+      ] as const
+    ).map(([name, headsKV, batch], i) => ({
+      axisValue: i + 1,
+      label: `${name} B=${batch} P=16384`,
+      input: sharedPrefixProblem({
+        batch,
+        prefixLength: 16384,
+        suffixLength: SUFFIX,
+        headsQ: 32,
+        headsKV,
+        headDim: 128,
+        kvDtype: 'f16',
+      }),
+      variants: [
+        { kernel: 'paged' },
+        ...MMA_LADDER.map((shape) => ({
+          kernel: 'hydragen',
+          options: { mmaShape: mmaShapeName(shape) },
+          label: `hydragen (${mmaShapeName(shape)})`,
+        })),
+      ],
+    })),
+};
+
 export const hydragenSuites: readonly BenchSuite[] = [
   hydragenBatchSuite,
   hydragenPrefixSuite,
   decodeAnchorsSuite,
   autoChoiceSuite,
   hydragenStagingSuite,
+  hydragenLadderSuite,
 ];

@@ -14,6 +14,7 @@ export interface ReferenceSample {
   readonly rows: readonly number[];
   readonly o: Float64Array;
   readonly lse: Float64Array;
+  readonly oMagnitude: Float64Array;
 }
 
 /** Every row when there are at most `count`, else `count` evenly spaced rows. */
@@ -60,7 +61,7 @@ export function checkAgainstReference(
     lse[r] = got.lse[row];
   });
   const tol = toleranceFor(spec.kvDtype);
-  const eo = compareTensor('o', [n, D], ['r', 'd'], ref.o, o, tol);
+  const eo = compareTensor('o', [n, D], ['r', 'd'], ref.o, o, tol, ref.oMagnitude);
   const el = compareTensor('lse', [n], ['r'], ref.lse, lse, tol);
   const w = (eo.worst?.ratio ?? -1) >= (el.worst?.ratio ?? -1) ? eo.worst : el.worst;
   const worst = w

@@ -1,59 +1,69 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { getSuite, suites } from '../../benches/suites';
 import { measureBandwidth } from '../bench/bandwidth';
-import type { BenchEntry, BenchResultFile, BenchSettings } from '../bench/result';
-import { defaultSettings, runSuite } from '../bench/runner';
+import {
+  type BenchEntry,
+  type BenchResultFile,
+  type BenchSettings,
+  RESULT_SCHEMA,
+  RESULT_VERSION,
+} from '../bench/result';
+import { defaultSettings, describeDevice, runSuite, variantLabel } from '../bench/runner';
 import { timingWarnings } from '../bench/stats';
 import { ceilingPercent } from '../bench/unique-bytes';
 import { formatBytes } from '../gpu/errors';
+import { writeFileAtomic } from '../io/atomic-write';
 import type { KvDtype } from '../problem/problem';
+import { checkDawnFlags, joinNegativeValues, seedArg, valuedFlags, wholeNumberArg } from './args';
 import { cliGpu } from './gpu';
+import { checkOutputFile } from './output-paths';
 import { formatTable, num } from './table';
 import { UsageError } from './usage-error';
+
+/** --ceiling-mib's ceiling before the device is known (64 GiB); the device's buffer limit is checked once it is. */
+const MAX_CEILING_MIB = 65536;
 
 export const benchUsage = `bench: time a suite's kernels and write the results as JSON (the page can load the file)
 
   bench --suite <name> [--out <file.json>] [--configs <label>[,<label>...] | --config-index N[,N...]]
-        [--seed N] [--kv-dtype f32|f16] [--warmup-ms N] [--min-runs N] [--max-runs N] [--budget-ms N]
-        [--check-rows N] [--ceiling-mib N|auto] [--dawn <flag>]...
+        [--variants <substring>[,...]] [--seed N] [--kv-dtype f32|f16] [--warmup-ms N] [--min-runs N]
+        [--max-runs N] [--budget-ms N] [--check-rows N] [--ceiling-mib N|auto] [--dawn <flag>]...
 
-  --configs        keep the configs with exactly these labels (see \`suites\` for them)
+  --configs        keep the configs with exactly these labels (\`suites\` lists them)
   --config-index   keep the configs at these positions, counted from 1
-  --ceiling-mib    MiB read by the streaming-read kernel that measures the bandwidth ceiling before
-                   the suite (default auto: 1024, 64 on a software adapter such as SwiftShader;
-                   capped at the device's buffer limits, halved if it cannot be allocated; 0 skips
-                   it; the output says when it read less than asked). % ceiling is each entry's unique bytes (each byte of the problem once) over
-                   its median time, against that ceiling; GB/s is from its logical bytes.
+  --variants       keep the variants whose label contains one of the comma-separated substrings
+  --ceiling-mib    MiB read by the streaming-read kernel that measures the bandwidth ceiling before the
+                   suite (default auto: 1024, 64 on a software adapter such as SwiftShader, capped at
+                   the device's buffer limits and halved if it cannot be allocated, said when so; an
+                   explicit size over the limits is refused; 0 skips it). % ceil is each entry's unique
+                   bytes (each byte of the problem once) per second against it; GB/s counts logical bytes.
+
+  --out is checked before any GPU work and rewritten (atomically) after every finished entry, so
+  a run that stops keeps what it measured.
 
   suites: ${suites.map((s) => s.name).join(', ') || '(none yet)'}`;
 
-function intArg(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer (got ${value})`);
-  return n;
-}
+const optionTable = {
+  suite: { type: 'string' },
+  out: { type: 'string' },
+  configs: { type: 'string' },
+  'config-index': { type: 'string' },
+  variants: { type: 'string' },
+  seed: { type: 'string' },
+  'kv-dtype': { type: 'string' },
+  'warmup-ms': { type: 'string' },
+  'min-runs': { type: 'string' },
+  'max-runs': { type: 'string' },
+  'budget-ms': { type: 'string' },
+  'check-rows': { type: 'string' },
+  'ceiling-mib': { type: 'string' },
+  dawn: { type: 'string', multiple: true, default: [] as string[] },
+} as const;
 
 export async function benchCommand(argv: string[], log: (s: string) => void): Promise<number> {
   const { values } = parseArgs({
-    args: argv,
-    options: {
-      suite: { type: 'string' },
-      out: { type: 'string' },
-      configs: { type: 'string' },
-      'config-index': { type: 'string' },
-      seed: { type: 'string' },
-      'kv-dtype': { type: 'string' },
-      'warmup-ms': { type: 'string' },
-      'min-runs': { type: 'string' },
-      'max-runs': { type: 'string' },
-      'budget-ms': { type: 'string' },
-      'check-rows': { type: 'string' },
-      'ceiling-mib': { type: 'string' },
-      dawn: { type: 'string', multiple: true, default: [] },
-    },
+    args: joinNegativeValues(argv, valuedFlags(optionTable)),
+    options: optionTable,
     strict: true,
   });
   if (!values.suite) throw new UsageError('--suite <name> is required');
@@ -61,56 +71,109 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
     try {
       return getSuite(values.suite);
     } catch (e) {
-      throw new UsageError((e as Error).message);
+      throw new UsageError(`--suite: ${(e as Error).message}`);
     }
   })();
   const settings: BenchSettings = {
-    seed: intArg('seed', values.seed, defaultSettings.seed),
-    warmupMs: intArg('warmup-ms', values['warmup-ms'], defaultSettings.warmupMs),
-    minRuns: Math.max(1, intArg('min-runs', values['min-runs'], defaultSettings.minRuns)),
-    maxRuns: intArg('max-runs', values['max-runs'], defaultSettings.maxRuns),
-    budgetMs: intArg('budget-ms', values['budget-ms'], defaultSettings.budgetMs),
+    seed: seedArg(values.seed, defaultSettings.seed),
+    warmupMs: wholeNumberArg('warmup-ms', values['warmup-ms'], defaultSettings.warmupMs),
+    minRuns: Math.max(1, wholeNumberArg('min-runs', values['min-runs'], defaultSettings.minRuns)),
+    maxRuns: wholeNumberArg('max-runs', values['max-runs'], defaultSettings.maxRuns),
+    budgetMs: wholeNumberArg('budget-ms', values['budget-ms'], defaultSettings.budgetMs),
     minSampleMs: defaultSettings.minSampleMs,
-    checkRows: intArg('check-rows', values['check-rows'], defaultSettings.checkRows),
+    checkRows: wholeNumberArg('check-rows', values['check-rows'], defaultSettings.checkRows),
   };
+  const ceilingFlag = values['ceiling-mib'];
+  const auto = ceilingFlag === undefined || ceilingFlag === 'auto';
+  const ceilingMib = auto ? undefined : wholeNumberArg('ceiling-mib', ceilingFlag, 1024, 0, MAX_CEILING_MIB);
   const dtype = values['kv-dtype'];
   if (dtype !== undefined && dtype !== 'f32' && dtype !== 'f16') {
     throw new UsageError(`--kv-dtype must be f32 or f16 (got ${dtype})`);
   }
-  const configs = selectConfigs(suite.configs(), suite.name, values.configs, values['config-index']).map((c) =>
-    dtype ? { ...c, input: { ...c.input, kvDtype: dtype as KvDtype } } : c,
-  );
-  const ceilingArg = values['ceiling-mib'];
-  const ceilingBytes =
-    ceilingArg === undefined || ceilingArg === 'auto' ? undefined : intArg('ceiling-mib', ceilingArg, 0) * 2 ** 20;
+  const wanted = values.variants?.split(',').filter((w) => w !== '');
+  const configs = selectConfigs(suite.configs(), suite.name, values.configs, values['config-index'])
+    .map((c) => (dtype ? { ...c, input: { ...c.input, kvDtype: dtype as KvDtype } } : c))
+    .map((c) =>
+      wanted ? { ...c, variants: c.variants.filter((v) => wanted.some((w) => variantLabel(v).includes(w))) } : c,
+    );
+  if (configs.every((c) => c.variants.length === 0))
+    throw new UsageError(`--variants: no variant of ${suite.name} matches "${values.variants}"`);
+  checkDawnFlags(values.dawn, '--dawn');
+  const out = values.out;
+  // Before any GPU work: the results must have somewhere to go.
+  if (out !== undefined) checkOutputFile('--out', out);
 
   const gpu = await cliGpu(values.dawn, log);
   try {
+    // The device's limit is known only now, still before any work: an explicit size over it is refused.
+    const limit = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
+    if (ceilingMib !== undefined && ceilingMib * 2 ** 20 > limit)
+      throw new UsageError(
+        `--ceiling-mib ${ceilingMib} is over this device's buffer limit (min of maxStorageBufferBindingSize and maxBufferSize: ${Math.floor(limit / 2 ** 20)} MiB)`,
+      );
     log(`suite ${suite.name}: ${suite.description}`);
-    const ceiling = ceilingBytes !== 0 ? await measureBandwidth(gpu, { bytes: ceilingBytes, runs: 20 }) : null;
+    const ceiling =
+      ceilingMib !== 0
+        ? await measureBandwidth(gpu, { bytes: ceilingMib === undefined ? undefined : ceilingMib * 2 ** 20, runs: 20 })
+        : null;
     if (ceiling) {
       log(
         `streaming-read ceiling: ${num(ceiling.gbPerS)} GB/s (${formatBytes(ceiling.bytes)} read, fastest of ${ceiling.timing.runs}, ${ceiling.clock})`,
       );
       if (ceiling.cappedBy) log(`  asked for ${formatBytes(ceiling.requestedBytes)}: ${ceiling.cappedBy}`);
     }
-    const suiteResult = await runSuite(
-      gpu,
-      suite,
-      settings,
-      {
+    const withCeiling = (r: BenchResultFile): BenchResultFile =>
+      ceiling ? { ...r, bandwidthCeilingGBps: ceiling.gbPerS } : r;
+    // The file so far is written (atomically) after every finished entry, so a crash, a lost device
+    // or a killed job keeps everything measured before it.
+    const done: BenchEntry[] = [];
+    const partial = (): BenchResultFile =>
+      withCeiling({
+        schema: RESULT_SCHEMA,
+        version: RESULT_VERSION,
+        createdAt: new Date().toISOString(),
         source: 'cli',
-        onEntry: (e) => log(entryLine(e)),
-      },
-      configs,
-    );
-    const result: BenchResultFile = ceiling ? { ...suiteResult, bandwidthCeilingGBps: ceiling.gbPerS } : suiteResult;
+        device: describeDevice(gpu),
+        // What the runner's timer uses (createTimer: timestamps where offered).
+        clock: gpu.features.timestampQuery ? 'timestamp-query' : 'wall-clock',
+        settings,
+        suite: { name: suite.name, description: suite.description, axis: { ...suite.axis } },
+        entries: [...done],
+      });
+    let writing: Promise<void> = Promise.resolve();
+    const save = (r: BenchResultFile) => {
+      if (out === undefined) return;
+      const text = `${JSON.stringify(r, null, 1)}\n`;
+      writing = writing.then(() => writeFileAtomic(out, text));
+    };
+    let suiteResult: BenchResultFile;
+    try {
+      suiteResult = await runSuite(
+        gpu,
+        suite,
+        settings,
+        {
+          source: 'cli',
+          onEntry: (e) => {
+            log(entryLine(e));
+            done.push(e);
+            save(partial());
+          },
+        },
+        configs,
+      );
+    } catch (e) {
+      await writing.catch(() => {});
+      if (out !== undefined && done.length > 0) log(`the run stopped: ${done.length} finished entries are in ${out}`);
+      throw e;
+    }
+    const result = withCeiling(suiteResult);
     log(`clock: ${result.clock}`);
     log(resultTable(result.entries, ceiling?.gbPerS));
-    if (values.out) {
-      await mkdir(dirname(values.out), { recursive: true });
-      await writeFile(values.out, `${JSON.stringify(result, null, 1)}\n`);
-      log(`results written to ${values.out}`);
+    if (out !== undefined) {
+      save(result);
+      await writing;
+      log(`results written to ${out}`);
     }
     const bad = result.entries.some((e) => e.status === 'failed' || e.checks?.some((c) => !c.pass));
     return bad ? 1 : 0;
@@ -150,7 +213,7 @@ export function selectConfigs<C extends { label: string }>(
 }
 
 function checkCell(e: BenchEntry): string {
-  if (!e.checks) return '';
+  if (!e.checks || e.checks.length === 0) return 'not checked';
   return e.checks.every((c) => c.pass) ? 'PASS' : 'FAIL';
 }
 

@@ -1,3 +1,4 @@
+import { mmaShapeName, parseMmaShapeName } from '../kernels/hydragen-shared-mma-wgsl';
 import type { KernelOptions } from '../kernels/kernel';
 import { UsageError } from './usage-error';
 
@@ -16,9 +17,10 @@ export const kernelOptionArgs = {
   'subgroup-matrix': { type: 'string' },
   subgroups: { type: 'string' },
   'stage-kv': { type: 'string' },
+  'mma-shape': { type: 'string' },
 } as const;
 
-/** --block-size, --split-k, --partition-size, --subgroup-matrix, --subgroups and --stage-kv into KernelOptions. */
+/** --block-size, --split-k, --partition-size, --subgroup-matrix, --subgroups, --stage-kv and --mma-shape into KernelOptions. */
 export function kernelOptionsFromArgs(v: {
   'block-size'?: string;
   'split-k'?: string;
@@ -26,6 +28,7 @@ export function kernelOptionsFromArgs(v: {
   'subgroup-matrix'?: string;
   subgroups?: string;
   'stage-kv'?: string;
+  'mma-shape'?: string;
 }): KernelOptions {
   const out: {
     blockSize?: number;
@@ -34,6 +37,7 @@ export function kernelOptionsFromArgs(v: {
     subgroupMatrix?: boolean;
     subgroups?: boolean;
     stageKv?: boolean;
+    mmaShape?: string;
   } = {};
   const matrix = onOff('subgroup-matrix', v['subgroup-matrix']);
   if (matrix !== undefined) out.subgroupMatrix = matrix;
@@ -41,6 +45,11 @@ export function kernelOptionsFromArgs(v: {
   if (subgroups !== undefined) out.subgroups = subgroups;
   const stage = onOff('stage-kv', v['stage-kv']);
   if (stage !== undefined) out.stageKv = stage;
+  if (v['mma-shape'] !== undefined) {
+    const shape = parseMmaShapeName(v['mma-shape']);
+    if (typeof shape === 'string') throw new UsageError(`--mma-shape: ${shape}`);
+    out.mmaShape = mmaShapeName(shape);
+  }
   if (v['block-size'] !== undefined) {
     const n = Number(v['block-size']);
     if (![8, 16, 32].includes(n)) throw new UsageError(`--block-size must be 8, 16 or 32 (got ${v['block-size']})`);

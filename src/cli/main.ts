@@ -1,4 +1,6 @@
+import { GpuError } from '../gpu/errors';
 import { benchCommand, benchUsage } from './bench';
+import { GpuUnavailableError } from './gpu';
 import { runFiltered } from './stderr-noise';
 import { suitesCommand, suitesUsage } from './suites';
 import { UsageError } from './usage-error';
@@ -20,22 +22,30 @@ ${suitesUsage}
 
 Environment: WEBGPU_DAWN_NODE (path of dawn.node), DAWN_FLAGS ("flag1;flag2"), VK_ICD_FILENAMES.`;
 
+/** Errors the user caused (a flag, a path, a problem file): one line, exit 2. */
+const INPUT_ERRORS = new Set(['UsageError', 'ProblemError', 'NpyError', 'ProblemDirError']);
+
+/** One line: messages from Dawn or the file system may hold newlines. */
+const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
+
 async function main(argv: string[]): Promise<number> {
   const log = (s: string) => console.log(s);
   const [command, ...rest] = argv;
-  const own: Record<string, string> = { verify: verifyUsage, bench: benchUsage, suites: suitesUsage };
-  if (command !== undefined && own[command] && (rest.includes('--help') || rest.includes('-h'))) {
-    log(own[command]);
-    return 0;
-  }
+  const help = rest.includes('--help') || rest.includes('-h');
   try {
     switch (command) {
       case 'verify':
-        return await verifyCommand(rest, log);
+        if (!help) return await verifyCommand(rest, log);
+        log(verifyUsage);
+        return 0;
       case 'bench':
-        return await benchCommand(rest, log);
+        if (!help) return await benchCommand(rest, log);
+        log(benchUsage);
+        return 0;
       case 'suites':
-        return suitesCommand(rest, log);
+        if (!help) return suitesCommand(rest, log);
+        log(suitesUsage);
+        return 0;
       case undefined:
       case 'help':
       case '--help':
@@ -43,18 +53,23 @@ async function main(argv: string[]): Promise<number> {
         log(usage);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command "${command}"`);
+        throw new UsageError(`unknown command "${command}"; the commands are verify, bench and suites`);
     }
   } catch (e) {
     const err = e as Error & { code?: string };
     if (e instanceof UsageError || err.code?.startsWith('ERR_PARSE_ARGS')) {
-      const help = command && own[command] ? `cli.mjs ${command} --help` : 'cli.mjs --help';
-      console.error(`error: ${err.message.split('\n')[0]} (${help} for usage)`);
+      console.error(
+        `error: ${oneLine(err.message)} (see cli.mjs ${command === 'bench' || command === 'suites' ? command : 'verify'} --help)`,
+      );
       return 2;
     }
-    if (err.name === 'ProblemError' || err.name === 'NpyError' || err.name === 'ProblemDirError') {
-      console.error(`error: ${err.message}`);
+    if (INPUT_ERRORS.has(err.name)) {
+      console.error(`error: ${oneLine(err.message)}`);
       return 2;
+    }
+    if (e instanceof GpuUnavailableError || e instanceof GpuError) {
+      console.error(`error: ${oneLine(err.message)}`);
+      return 1;
     }
     console.error(`error: ${err.stack ?? err.message}`);
     return 1;

@@ -18,7 +18,8 @@ export function kernelPaths(spec: ProblemSpec, gpu: GpuContext, options: KernelO
   return {
     hydragenTensorCores:
       options.subgroupMatrix !== false &&
-      typeof matrixTilesFor(spec.headDim, gpu, kvFormatFor(spec.kvDtype, gpu), options.stageKv) !== 'string',
+      typeof matrixTilesFor(spec.headDim, gpu, kvFormatFor(spec.kvDtype, gpu), options.stageKv, options.mmaShape) !==
+        'string',
     pagedSubgroups: options.subgroups !== false && gpu.features.subgroups,
   };
 }

@@ -10,7 +10,10 @@ import {
   MMA_ROWS,
   MMA_SUBGROUP,
   type MmaShape,
+  mmaShapeName,
+  mmaShapeProblem,
   mmaWorkgroupBytes,
+  parseMmaShapeName,
 } from './hydragen-shared-mma-wgsl';
 import { type KvFormat, kvShaderSource } from './kv-format';
 
@@ -32,6 +35,14 @@ export interface SharedTiles {
   readonly wg: number;
   /** Subgroup-matrix kernel only: each step's K/V copied into workgroup memory first. */
   readonly staged?: boolean;
+  /** Subgroup-matrix kernel only: 16-row blocks a subgroup owns (MmaShape.rowBlocks). */
+  readonly rowBlocks?: number;
+  /** Subgroup-matrix kernel only: f16 padding of workgroup-memory rows (MmaShape.pad). */
+  readonly pad?: number;
+  /** Subgroup-matrix kernel only: next step's K/V prefetched into registers (MmaShape.prefetch). */
+  readonly prefetch?: boolean;
+  /** Subgroup-matrix kernel only: f32 padding of the scores' rows (MmaShape.sPad). */
+  readonly sPad?: number;
 }
 
 /** Register budgets of the shader (MAX_RD, MAX_SK in hydragen-shared.wgsl). */
@@ -91,15 +102,13 @@ export function chooseSharedTiles(
 
 /**
  * Shapes of the subgroup-matrix kernel, fastest first; the first that fits the device's workgroup
- * memory (and the stageKv option, when given) is used. Staged shapes (each step's K/V copied into
- * workgroup memory, 2 x step x D x 2 bytes more) come first: on an H200 (benches/results/
- * h200-hydragen-staging-f16.json, h200-auto-choice-f16.json; D 128, f16) 4 subgroups with 32-key
- * staged steps beat 4 subgroups with 64-key steps loading from the pool on every shape timed, by
- * 4-8% (p10 8.83 vs 9.25 ms at B 512, P 16384; 2.32 vs 2.47 ms at B 128) and 28% on a small MHA
- * batch. Among the unstaged shapes (H100, .scratch bisect timing) 4 subgroups with 64-key steps
- * took 0.55 ms where 1 subgroup with 32-key steps took 0.67 ms on the same work.
+ * memory (and the stageKv option, when given) is used, unless KernelOptions.mmaShape names one.
+ * The order is from the H200 ladder in benches/results/README.md (suite hydragen-ladder).
  */
 export const MMA_SHAPES: readonly Omit<MmaShape, 'headDim'>[] = [
+  { subgroups: 2, step: 32, staged: true, rowBlocks: 2, pad: 8, sPad: 0 },
+  { subgroups: 4, step: 32, staged: true, pad: 8, sPad: 0, prefetch: true },
+  { subgroups: 4, step: 32, staged: true, pad: 8, sPad: 0 },
   { subgroups: 4, step: 64, staged: true },
   { subgroups: 4, step: 32, staged: true },
   { subgroups: 2, step: 32, staged: true },
@@ -110,24 +119,67 @@ export const MMA_SHAPES: readonly Omit<MmaShape, 'headDim'>[] = [
   { subgroups: 1, step: 32 },
 ];
 
+/** Shapes the H200 ladder (suite hydragen-ladder) times at D 128, in the order of its rungs. */
+export const MMA_LADDER: readonly Omit<MmaShape, 'headDim'>[] = [
+  { subgroups: 4, step: 32, staged: true },
+  { subgroups: 4, step: 32, staged: true, pad: 8, sPad: 0 },
+  { subgroups: 4, step: 32, staged: true, pad: 8, sPad: 0, prefetch: true },
+  { subgroups: 2, step: 32, staged: true, rowBlocks: 2, pad: 8, sPad: 0 },
+  { subgroups: 2, step: 32, staged: true, rowBlocks: 2, pad: 8, sPad: 0, prefetch: true },
+  { subgroups: 2, step: 16, staged: true, rowBlocks: 2, pad: 8 },
+  { subgroups: 2, step: 64, rowBlocks: 2, pad: 8, sPad: 0 },
+];
+
 /** The subgroup-matrix kernel's shape of `tiles` (a `matrix` tile from matrixTilesFor). */
 export const mmaShapeOf = (headDim: number, tiles: SharedTiles): MmaShape => ({
   headDim,
   subgroups: tiles.wg / MMA_SUBGROUP,
   step: tiles.tileK,
   ...(tiles.staged ? { staged: true } : {}),
+  ...((tiles.rowBlocks ?? 1) !== 1 ? { rowBlocks: tiles.rowBlocks } : {}),
+  ...((tiles.pad ?? 0) > 0 ? { pad: tiles.pad } : {}),
+  ...(tiles.prefetch ? { prefetch: true } : {}),
+  ...(tiles.sPad !== undefined ? { sPad: tiles.sPad } : {}),
 });
+
+/** The tiles that run shape `s` (the inverse of mmaShapeOf). */
+export const tilesOfMmaShape = (s: Omit<MmaShape, 'headDim'>): SharedTiles => ({
+  matrix: true,
+  tileQ: s.subgroups * MMA_ROWS * (s.rowBlocks ?? 1),
+  tileK: s.step,
+  wg: s.subgroups * MMA_SUBGROUP,
+  ...(s.staged ? { staged: true } : {}),
+  ...((s.rowBlocks ?? 1) !== 1 ? { rowBlocks: s.rowBlocks } : {}),
+  ...((s.pad ?? 0) > 0 ? { pad: s.pad } : {}),
+  ...(s.prefetch ? { prefetch: true } : {}),
+  ...(s.sPad !== undefined ? { sPad: s.sPad } : {}),
+});
+
+/** Why shape `s` does not fit this device at `headDim`; null when it does. */
+function mmaShapeMisfit(headDim: number, s: Omit<MmaShape, 'headDim'>, limits: GPUSupportedLimits): string | null {
+  const shape = { headDim, ...s };
+  const bad = mmaShapeProblem(shape);
+  if (bad) return bad;
+  const bytes = mmaWorkgroupBytes(shape);
+  if (bytes > limits.maxComputeWorkgroupStorageSize)
+    return `shape "${mmaShapeName(s)}" at head dim ${headDim} needs ${bytes} bytes of workgroup memory; maxComputeWorkgroupStorageSize is ${limits.maxComputeWorkgroupStorageSize}`;
+  const wg = s.subgroups * MMA_SUBGROUP;
+  if (wg > limits.maxComputeInvocationsPerWorkgroup)
+    return `shape "${mmaShapeName(s)}" needs ${wg} invocations; maxComputeInvocationsPerWorkgroup is ${limits.maxComputeInvocationsPerWorkgroup}`;
+  return null;
+}
 
 /**
  * Tiles for the subgroup-matrix (tensor-core) variant, or why it cannot run: it needs native f16
  * K/V, subgroups of exactly 32, an f16 16x16x16 configuration with f32 results, and D a multiple
- * of 16. A workgroup is `subgroups` subgroups with 16 query rows each; tileK is its step.
+ * of 16. `shapeName` (KernelOptions.mmaShape, a name from mmaShapeName) forces one shape.
  */
 export function matrixTilesFor(
   headDim: number,
   gpu: GpuContext,
   format: KvFormat,
   stageKv?: boolean,
+  shapeName?: string,
 ): SharedTiles | string {
   if (!gpu.features.subgroupMatrix) return 'the adapter offers no subgroup matrices';
   if (format !== 'f16-native') return `subgroup matrices need native f16 K/V (K/V here: ${format})`;
@@ -139,14 +191,18 @@ export function matrixTilesFor(
   );
   if (!ok) return 'no f16 16x16x16 subgroup-matrix configuration with f32 results';
   if (headDim % 16 !== 0) return `head dim ${headDim} is not a multiple of 16`;
+  if (shapeName !== undefined) {
+    const s = parseMmaShapeName(shapeName);
+    if (typeof s === 'string') return `mmaShape: ${s}`;
+    if (stageKv !== undefined && (s.staged === true) !== stageKv)
+      return `mmaShape "${shapeName}" contradicts stageKv ${stageKv}`;
+    return mmaShapeMisfit(headDim, s, gpu.limits) ?? tilesOfMmaShape(s);
+  }
   let smallest = Number.POSITIVE_INFINITY;
   for (const s of MMA_SHAPES) {
     if (stageKv !== undefined && (s.staged === true) !== stageKv) continue;
-    const bytes = mmaWorkgroupBytes({ headDim, ...s });
-    smallest = Math.min(smallest, bytes);
-    const wg = s.subgroups * MMA_SUBGROUP;
-    if (bytes <= gpu.limits.maxComputeWorkgroupStorageSize && wg <= gpu.limits.maxComputeInvocationsPerWorkgroup)
-      return { matrix: true, tileQ: s.subgroups * MMA_ROWS, tileK: s.step, wg, ...(s.staged ? { staged: true } : {}) };
+    smallest = Math.min(smallest, mmaWorkgroupBytes({ headDim, ...s }));
+    if (!mmaShapeMisfit(headDim, s, gpu.limits)) return tilesOfMmaShape(s);
   }
   const kind = stageKv === undefined ? '' : stageKv ? ' with staged K/V' : ' without staged K/V';
   return `the subgroup-matrix kernel${kind} at head dim ${headDim} needs at least ${smallest} bytes of workgroup memory; maxComputeWorkgroupStorageSize is ${gpu.limits.maxComputeWorkgroupStorageSize}`;
@@ -292,7 +348,9 @@ export function createHydragenShared(
   f[6] = spec.scale;
   f[7] = Number.NEGATIVE_INFINITY;
 
-  const key = `hydragen-shared${tiles.matrix ? '-mma' : ''}${tiles.staged ? '-staged' : ''}/${format}/D${D}/q${tiles.tileQ}k${tiles.tileK}w${tiles.wg}`;
+  const key = tiles.matrix
+    ? `hydragen-shared-mma/${format}/D${D}/${mmaShapeName(mmaShapeOf(D, tiles))}`
+    : `hydragen-shared/${format}/D${D}/q${tiles.tileQ}k${tiles.tileK}w${tiles.wg}`;
   const compute: GPUProgrammableStage = tiles.matrix
     ? {
         // Consts, not overrides: subgroup-matrix loads and stores need workgroup arrays of const size.

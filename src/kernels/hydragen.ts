@@ -1,5 +1,6 @@
 import { checkBufferPlan, createOutputBuffer, uploadStorage } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/context';
+import { scaledQueryF16Problem } from '../problem/input-range';
 import { lseElements, type ProblemData, type ProblemSpec, qElements, sequenceLengths } from '../problem/problem';
 import { attentionFlops, perSegmentKvBytes, queryOutputBytes } from './cost';
 import { type HydragenPlan, planHydragen } from './hydragen-plan';
@@ -7,11 +8,13 @@ import {
   chooseSharedTiles,
   createHydragenShared,
   matrixTilesFor,
+  mmaShapeOf,
   SHARED_TILE_CANDIDATES,
   type SharedTiles,
   sharedTableBytes,
   sharedWorkItemCount,
 } from './hydragen-shared';
+import { mmaShapeName } from './hydragen-shared-mma-wgsl';
 import type { BufferRequest, KernelCost, KernelDescriptor, KernelOptions, PreparedKernel } from './kernel';
 import { encodeKv, type KvFormat, kvFormatBytes, kvFormatFor } from './kv-format';
 import { createLseMerge, lseMergeTableBytes } from './lse-merge';
@@ -176,9 +179,11 @@ export function createHydragenKernel(config: HydragenConfig = {}): KernelDescrip
   /** Subgroup-matrix tiles where allowed and offered, else the first portable candidate that fits. */
   const tilesOrWhy = (spec: ProblemSpec, gpu: GpuContext, options: KernelOptions): SharedTiles | string => {
     if (options.subgroupMatrix !== false && !config.tileCandidates) {
-      const m = matrixTilesFor(spec.headDim, gpu, kvFormatFor(spec.kvDtype, gpu), options.stageKv);
-      // stageKv only exists on the tensor-core kernel: asking for either setting requires it.
-      if (typeof m !== 'string' || options.subgroupMatrix === true || options.stageKv !== undefined) return m;
+      const m = matrixTilesFor(spec.headDim, gpu, kvFormatFor(spec.kvDtype, gpu), options.stageKv, options.mmaShape);
+      // stageKv and mmaShape only exist on the tensor-core kernel: asking for either requires it.
+      const wantsMatrix =
+        options.subgroupMatrix === true || options.stageKv !== undefined || options.mmaShape !== undefined;
+      if (typeof m !== 'string' || wantsMatrix) return m;
     }
     return chooseSharedTiles(spec.headDim, gpu.limits, candidates);
   };
@@ -220,6 +225,9 @@ export function createHydragenKernel(config: HydragenConfig = {}): KernelDescrip
       const l = layout(spec, gpu, options);
       checkBufferPlan(gpu, bufferRequests(spec, l), `${name} kernel`);
       const { plan, format, tiles } = l;
+      // The tensor-core kernel stores q * scale as f16: refuse values outside its range, with the reason.
+      const range = tiles.matrix ? scaledQueryF16Problem(data) : null;
+      if (range) throw new Error(`${name}: ${range}`);
       const D = spec.headDim;
 
       const kv = packPool(data, l.pool.base, l.pool.elements, format);
@@ -250,8 +258,10 @@ export function createHydragenKernel(config: HydragenConfig = {}): KernelDescrip
       const chunks = Math.max(0, ...plan.shared.map((s) => s.chunks.length));
       const shape = plan.direct
         ? 'no shared segment'
-        : `${plan.shared.length} shared segment(s), ${tiles.matrix ? 'subgroup-matrix ' : ''}tiles ${tiles.tileQ}x${tiles.tileK}/${tiles.wg}` +
-          (tiles.staged ? ', K/V staged' : '') +
+        : `${plan.shared.length} shared segment(s), ` +
+          (tiles.matrix
+            ? `subgroup-matrix ${mmaShapeName(mmaShapeOf(D, tiles))}`
+            : `tiles ${tiles.tileQ}x${tiles.tileK}/${tiles.wg}`) +
           (chunks > 1 ? `, split-K up to ${chunks} chunks` : '');
       return {
         variant: `${name} (${shape}, KV ${format})`,

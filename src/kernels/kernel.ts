@@ -27,6 +27,12 @@ export interface KernelOptions {
    */
   readonly stageKv?: boolean;
   /**
+   * Hydragen's tensor-core kernel: the shape to run, by name (mmaShapeName in
+   * hydragen-shared-mma-wgsl.ts, e.g. "sg4 rb2 s32 staged pad8"); undefined takes the first of
+   * MMA_SHAPES that fits. Requires the tensor-core kernel. Other kernels ignore it.
+   */
+  readonly mmaShape?: string;
+  /**
    * A kernel's subgroup variant (paged: the decode kernel): true or undefined runs it where the
    * adapter offers subgroups and the shape fits it; false runs the portable path.
    */

@@ -1,5 +1,12 @@
 import { groupSize, lseElements, type ProblemData, sequenceLengths, visibleKeys } from '../problem/problem';
 
+/** The f64 reference: o and lse, and per element of o the magnitude of the values it sums. */
+export interface ReferenceResult {
+  readonly o: Float64Array;
+  readonly lse: Float64Array;
+  readonly oMagnitude: Float64Array;
+}
+
 /**
  * Exact attention in f64, straight from the definition. For sequence b, query head h and query i:
  *   KV head   g = floor(h / (headsQ / headsKV))
@@ -9,9 +16,11 @@ import { groupSize, lseElements, type ProblemData, sequenceLengths, visibleKeys 
  *   m         = max_j s_j,  sum = Σ_j exp(s_j - m)
  *   o         = Σ_j exp(s_j - m) v_j / sum
  *   lse       = m + ln(sum)   (natural log)
+ *   oMagnitude = Σ_j exp(s_j - m) |v_j| / sum: the size of the values o sums, which bounds how far
+ *               f32 (or f16) rounding can move o (compare.ts scales its tolerance with it)
  * Layouts as in problem.ts: o [B, headsQ, Lq, D], lse [B, headsQ, Lq].
  */
-export function referenceAttention(data: ProblemData): { o: Float64Array; lse: Float64Array } {
+export function referenceAttention(data: ProblemData): ReferenceResult {
   return referenceRows(data, null);
 }
 
@@ -20,10 +29,7 @@ export function referenceAttention(data: ProblemData): { o: Float64Array; lse: F
  * `rows` null means every row. o is [rows, D], lse is [rows]. Lets benchmarks check problems far too
  * large for a full CPU reference on a sample of rows.
  */
-export function referenceRows(
-  data: ProblemData,
-  rows: readonly number[] | null,
-): { o: Float64Array; lse: Float64Array } {
+export function referenceRows(data: ProblemData, rows: readonly number[] | null): ReferenceResult {
   const { spec, q } = data;
   const D = spec.headDim;
   const Lq = spec.queriesPerSeq;
@@ -35,9 +41,11 @@ export function referenceRows(
   const count = rows ? rows.length : totalRows;
   const o = new Float64Array(count * D);
   const lse = new Float64Array(count);
+  const oMagnitude = new Float64Array(count * D);
   const scores = new Float64Array(Math.max(1, ...lengths));
   const qrow = new Float64Array(D);
   const acc = new Float64Array(D);
+  const accAbs = new Float64Array(D);
   const segmentsOf = (b: number) =>
     spec.sequences[b].map((id) => {
       const kv = data.kv.get(id);
@@ -82,6 +90,7 @@ export function referenceRows(
 
     let sum = 0;
     acc.fill(0);
+    accAbs.fill(0);
     j = 0;
     for (const s of segs) {
       if (j >= n) break;
@@ -91,11 +100,18 @@ export function referenceRows(
         const p = Math.exp(scores[j] - m);
         sum += p;
         const vOff = base + t * D;
-        for (let d = 0; d < D; d++) acc[d] += p * s.v[vOff + d];
+        for (let d = 0; d < D; d++) {
+          const v = s.v[vOff + d];
+          acc[d] += p * v;
+          accAbs[d] += p * Math.abs(v);
+        }
       }
     }
-    for (let d = 0; d < D; d++) o[r * D + d] = acc[d] / sum;
+    for (let d = 0; d < D; d++) {
+      o[r * D + d] = acc[d] / sum;
+      oMagnitude[r * D + d] = accAbs[d] / sum;
+    }
     lse[r] = m + Math.log(sum);
   }
-  return { o, lse };
+  return { o, lse, oMagnitude };
 }

@@ -16,6 +16,7 @@ import {
   type RooflineData,
   rooflineData,
   type ShownResult,
+  variantIndex,
 } from './chart-data';
 import { committedResults } from './committed-catalog';
 import { fetchCommitted, resolveCommitted } from './committed-results';
@@ -481,8 +482,7 @@ export class AppShell extends LitElement {
   /** Tick boxes for the variants and files (devices) the charts show. */
   private chartFilter() {
     const shown = this.shown();
-    const variants: string[] = [];
-    for (const s of shown) for (const e of s.result.entries) if (!variants.includes(e.label)) variants.push(e.label);
+    const variants = [...variantIndex(shown).keys()];
     const box = (which: 'hiddenVariants' | 'hiddenFiles', name: string) =>
       html`<label class="pick"><input type="checkbox" data-pick=${which === 'hiddenFiles' ? 'file' : 'variant'} value=${name}
         .checked=${!this[which].has(name)} @change=${(e: Event) => this.toggle(which, name, (e.target as HTMLInputElement).checked)} />${name}</label>`;

@@ -73,6 +73,8 @@ export class BenchTable extends LitElement {
           ${r.entries.map((e) => {
             const t = e.timing;
             const warning = t ? timingWarning(t) : null;
+            // An entry without checks (a file from elsewhere) was not checked: neither PASS nor FAIL.
+            const checked = (e.checks?.length ?? 0) > 0;
             const pass = e.checks?.every((c) => c.pass);
             const unique = entryUniqueBytes(e);
             const pct = ceilingPercent(e, ceiling);
@@ -90,7 +92,11 @@ export class BenchTable extends LitElement {
                       <td class="num">${unique !== undefined ? sig(unique / (t.medianMs / 1000) / 1e9) : '—'}</td>
                       <td class="num">${sig(e.tflopPerS)}</td>
                       <td class="num">${pct !== undefined ? percent(pct) : '—'}</td>
-                      <td class=${pass ? 'pass' : 'fail'} title=${(e.checks ?? []).map((c) => `${c.against}: ${c.pass ? 'pass' : 'FAIL'} (${c.worst})`).join('\n')}>${pass ? 'PASS' : 'FAIL'}</td>`
+                      ${
+                        checked
+                          ? html`<td class=${pass ? 'pass' : 'fail'} data-testid="check" title=${(e.checks ?? []).map((c) => `${c.against}: ${c.pass ? 'pass' : 'FAIL'} (${c.worst})`).join('\n')}>${pass ? 'PASS' : 'FAIL'}</td>`
+                          : html`<td class="muted" data-testid="check" title="this entry holds no equivalence checks">not checked</td>`
+                      }`
                   : html`<td colspan="10" class=${e.status === 'failed' ? 'fail small' : 'warn small'}>${e.status}: ${e.reason}</td>`
               }
             </tr>`;

@@ -126,6 +126,13 @@ export function deviceLabel(r: BenchResultFile): string {
   return `${lead}${name} (${r.source})`;
 }
 
+/** Each variant label of the shown files, numbered in order of first appearance (its colour). */
+export function variantIndex(shown: readonly ShownResult[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const s of shown) for (const e of s.result.entries) if (!out.has(e.label)) out.set(e.label, out.size);
+  return out;
+}
+
 /**
  * A short device name for legends and titles: "H200", "H100", "SwiftShader". From the adapter's
  * device name when it is one ("nvidia-h100-80gb-hbm3" → "H100"), else its description or vendor.
@@ -188,8 +195,7 @@ export function chartData(
   allShown: readonly ShownResult[],
   filter: ChartFilter = NO_FILTER,
 ): ChartData | null {
-  const variants: string[] = [];
-  for (const s of allShown) for (const e of s.result.entries) if (!variants.includes(e.label)) variants.push(e.label);
+  const variants = variantIndex(allShown);
   const shown = allShown.filter((s) => !filter.hiddenFiles.has(s.name));
   if (shown.length === 0) return null;
   const axis = shown[0].result.suite.axis;
@@ -201,20 +207,23 @@ export function chartData(
   const index = new Map(x.map((v, i) => [v, i]));
   const series: ChartSeries[] = [];
   for (const [file, s] of same.entries()) {
-    const labels: string[] = [];
-    for (const e of s.result.entries)
-      if (!labels.includes(e.label) && !filter.hiddenVariants.has(e.label)) labels.push(e.label);
-    for (const label of labels) {
+    // One pass over the entries (linear in them): naive's entry at each axis value, each label's entries in order.
+    const naiveAt = new Map<number, BenchEntry>();
+    const byLabel = new Map<string, BenchEntry[]>();
+    for (const e of s.result.entries) {
+      if (e.kernel === 'naive' && e.status === 'ok' && !naiveAt.has(e.axisValue)) naiveAt.set(e.axisValue, e);
+      const list = byLabel.get(e.label);
+      if (list) list.push(e);
+      else byLabel.set(e.label, [e]);
+    }
+    for (const [label, list] of byLabel) {
+      if (filter.hiddenVariants.has(label)) continue;
       const mid: (number | null)[] = x.map(() => null);
       const lo: (number | null)[] = x.map(() => null);
       const hi: (number | null)[] = x.map(() => null);
       let any = false;
-      for (const e of s.result.entries) {
-        if (e.label !== label) continue;
-        const naive = s.result.entries.find(
-          (n) => n.axisValue === e.axisValue && n.kernel === 'naive' && n.status === 'ok',
-        );
-        const m = metricOf(metric, e, naive);
+      for (const e of list) {
+        const m = metricOf(metric, e, naiveAt.get(e.axisValue));
         if (!m) continue;
         const i = index.get(e.axisValue) ?? 0;
         [mid[i], lo[i], hi[i]] = m;
@@ -226,7 +235,7 @@ export function chartData(
           variant: label,
           file,
           group: s.name,
-          colorIndex: variants.indexOf(label),
+          colorIndex: variants.get(label) ?? 0,
           mid,
           lo,
           hi,
@@ -276,8 +285,7 @@ export interface RooflineData {
  * TFLOP/s; each file's measured ceilings as its roof. Same colours and file indices as chartData.
  */
 export function rooflineData(allShown: readonly ShownResult[], filter: ChartFilter = NO_FILTER): RooflineData {
-  const variants: string[] = [];
-  for (const s of allShown) for (const e of s.result.entries) if (!variants.includes(e.label)) variants.push(e.label);
+  const variants = variantIndex(allShown);
   const points: RooflinePoint[] = [];
   const roofs: Roof[] = [];
   allShown.forEach((s, file) => {
@@ -307,7 +315,7 @@ export function rooflineData(allShown: readonly ShownResult[], filter: ChartFilt
         gbPerS: e.bytesMoved / seconds / 1e9,
         file,
         group: s.name,
-        colorIndex: variants.indexOf(e.label),
+        colorIndex: variants.get(e.label) ?? 0,
       });
     }
   });

@@ -4,13 +4,19 @@ import type { GpuContext } from '../../src/gpu/context';
 import { withErrorScopes } from '../../src/gpu/errors';
 import { packPool, segmentPool } from '../../src/kernels/hydragen';
 import { type HydragenPlan, planHydragen, sharedVisibleKeys } from '../../src/kernels/hydragen-plan';
-import { createHydragenShared, mmaShapeOf, type SharedTiles, sharedWorkList } from '../../src/kernels/hydragen-shared';
+import {
+  createHydragenShared,
+  mmaShapeOf,
+  type SharedTiles,
+  sharedWorkList,
+  tilesOfMmaShape,
+} from '../../src/kernels/hydragen-shared';
 import {
   MMA_ROWS,
-  MMA_SUBGROUP,
   type MmaShape,
+  mmaLayout,
+  mmaShapeName,
   mmaShapeProblem,
-  mmaWorkgroupBytes,
 } from '../../src/kernels/hydragen-shared-mma-wgsl';
 import { sharedPrefixProblem } from '../../src/problem/builders';
 import { roundToF16 } from '../../src/problem/f16';
@@ -45,11 +51,21 @@ const SHAPES: readonly MmaShape[] = [
   { headDim: 64, subgroups: 1, step: 32, staged: true },
   { headDim: 32, subgroups: 3, step: 32, staged: true },
   { headDim: 32, subgroups: 1, step: 64, staged: true },
+  // Two 16-row blocks a subgroup (one lane a row), padded rows, prefetched K/V (the H200 ladder's
+  // rungs); 3 subgroups prefetch a step's 64 words with 96 invocations, the extra 32 idle; D 80 is
+  // 5 output matrices, written out through s_sh in groups of 2, 2 and 1.
+  { headDim: 32, subgroups: 1, step: 32, staged: true, rowBlocks: 2, pad: 8, prefetch: true },
+  { headDim: 16, subgroups: 2, step: 32, rowBlocks: 2, pad: 8 },
+  { headDim: 16, subgroups: 3, step: 32, staged: true, pad: 8, prefetch: true },
+  { headDim: 80, subgroups: 1, step: 32, rowBlocks: 2, pad: 8 },
+  { headDim: 256, subgroups: 1, step: 32 },
 ];
 
 /** Workgroup memory of the emulated kernel: its f16 arrays (Q, P, staged K/V) become f32, plus the emulation's own. */
-const emulatedBytes = (s: MmaShape) =>
-  2 * mmaWorkgroupBytes(s) - 16 - s.subgroups * MMA_ROWS * s.step * 4 + s.subgroups * EMULATION_BYTES_PER_SUBGROUP;
+const emulatedBytes = (s: MmaShape) => {
+  const l = mmaLayout(s);
+  return 2 * l.f16Bytes + l.f32Bytes + 16 + s.subgroups * EMULATION_BYTES_PER_SUBGROUP;
+};
 
 /** Facts a problem claims to exercise; each is checked so the coverage cannot silently go away. */
 type Covers = 'split-K' | 'partial tile' | 'rows with no key in a chunk' | 'lazy rescale' | 'reads into the pad';
@@ -283,13 +299,9 @@ async function checkShape(gpu: GpuContext, shape: MmaShape, problem: Problem): P
   const plan = planHydragen(spec, { chunkKeys: problem.chunkKeys });
   const data = generateProblemData(spec, 4321);
   if (problem.rising) makeScoresRise(data, plan);
-  const tiles: SharedTiles = {
-    matrix: true,
-    tileQ: shape.subgroups * MMA_ROWS,
-    tileK: shape.step,
-    wg: shape.subgroups * MMA_SUBGROUP,
-    ...(shape.staged ? { staged: true } : {}),
-  };
+  const { headDim: _, ...named } = shape;
+  const tiles: SharedTiles = tilesOfMmaShape(named);
+  expect(tiles.tileQ).toBe(shape.subgroups * MMA_ROWS * (shape.rowBlocks ?? 1));
   expect(mmaShapeOf(D, tiles)).toEqual(shape);
   const pool = matrixPool(data, tiles);
 
@@ -425,7 +437,7 @@ describe('Hydragen subgroup-matrix kernel, matrices emulated (SwiftShader-capabl
   });
 
   for (const shape of SHAPES) {
-    const label = `D${shape.headDim}, ${shape.subgroups} subgroup(s), step ${shape.step}${shape.staged ? ', K/V staged' : ''}`;
+    const label = `D${shape.headDim} ${mmaShapeName(shape)}`;
     it(`${label}: a valid shape whose emulation fits the adapter's workgroup memory`, () => {
       expect(mmaShapeProblem(shape)).toBe(null);
       const bytes = emulatedBytes(shape);
