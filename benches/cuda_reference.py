@@ -142,6 +142,11 @@ def load_suites(args: argparse.Namespace) -> Dict[str, Any]:
         raise UsageError(f"{source}: not valid JSON ({e})") from None
     if not isinstance(data, dict) or data.get("schema") != SUITES_SCHEMA or not isinstance(data.get("suites"), list):
         raise UsageError(f'{source}: not a suites export (schema "{SUITES_SCHEMA}")')
+    if args.kv_dtype:
+        # Bytes and tolerances depend on the dtype: a saved export must have been made with it.
+        other = {c["problem"]["kvDtype"] for s in data["suites"] for c in s["configs"]} - {args.kv_dtype}
+        if other:
+            raise UsageError(f"{source} holds {', '.join(sorted(other))} K/V; export it with `suites --json --kv-dtype {args.kv_dtype}`")
     return data
 
 
@@ -813,7 +818,11 @@ def run_config(tb: TorchBench, config: Dict[str, Any], settings: Dict[str, Any],
     Hq, Lq = problem["headsQ"], problem["queriesPerSeq"]
     total_rows = len(problem["sequences"]) * Hq * Lq
     rows = sample_rows(total_rows, settings["checkRows"])
-    ref_o, ref_lse = tb.reference_rows(problem, data, rows)
+    try:
+        ref_o, ref_lse = tb.reference_rows(problem, data, rows)
+    except Exception as err:  # noqa: BLE001 - recorded in the entries, the run goes on
+        why = f"the f64 reference failed: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+        return [not_run_entry(config, labels[k], k, "failed", why) for k in labels]
     row_of = lambda r: _row_label(rows[r], Hq, Lq)  # noqa: E731
     all_rows = lambda r: _row_label(r, Hq, Lq)  # noqa: E731
     tol = config["tolerance"]
@@ -825,7 +834,7 @@ def run_config(tb: TorchBench, config: Dict[str, Any], settings: Dict[str, Any],
         (HYDRAGEN_KERNEL, tb.prepare_hydragen, "bytesPerSegmentKv"),
     ):
         label = labels[kernel]
-        fn = None
+        fn = timed = state = None
         try:
             fn, state = prepare(problem, data)
             o, lse = fn()
@@ -851,7 +860,8 @@ def run_config(tb: TorchBench, config: Dict[str, Any], settings: Dict[str, Any],
         except Exception as err:  # noqa: BLE001 - recorded in the entry, the run goes on
             e = not_run_entry(config, label, kernel, "failed", f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}")
         finally:
-            fn = None
+            # Drop this variant's K/V (FA2's per-sequence copies can be tens of GB) before the next one.
+            fn = timed = state = None
             if tb.cuda:
                 t.cuda.empty_cache()
         entries.append(e)
