@@ -145,6 +145,10 @@ export class RooflineChart extends LitElement {
             }}><title>${describePoint(pt)}</title></circle>`;
         })}
       </svg>
+      <p class="small muted" style="margin:2px 0">
+        Bytes are the logical bytes each kernel's algorithm moves; a point above the slope got some of them from a cache
+        (repeated reads of a shared prefix). Filled points: the first file; hollow: the others; roofs dashed as their lines.
+      </p>
       <div class="hover mono" data-testid="roofline-hover">${p ? describePoint(p) : 'Hover a point for its variant and numbers.'}</div>`;
   }
 }
