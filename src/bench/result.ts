@@ -60,10 +60,39 @@ export interface TimingRecord {
   readonly batches?: readonly number[];
 }
 
+/**
+ * The problem of a matrix-product entry (a suite of benches/matmul-ceiling.ts): C[m x n] f32 =
+ * A[m x k] · B[n x k]ᵀ with A and B in `inputs`.
+ */
+export interface MatrixProductProblem {
+  readonly matmul: { readonly m: number; readonly n: number; readonly k: number; readonly inputs: 'f16' | 'f32' };
+}
+
+export const isMatrixProduct = (p: ProblemInput | MatrixProductProblem): p is MatrixProductProblem => 'matmul' in p;
+
+/** The compute ceiling as measured (src/bench/matmul/ceiling.ts), beside its TFLOP/s. */
+export interface MatmulCeilingRecord {
+  readonly tflops: number;
+  /** The ladder variant that ran (src/bench/matmul/variants.ts), e.g. "sgm-2x2-pad8-prefetch" or "f32-fma". */
+  readonly variant: string;
+  /** What ran, one line. */
+  readonly ran: string;
+  /** Subgroup matrices (f16 in, f32 accumulate) or the f32 FMA fallback. */
+  readonly kind: 'subgroup-matrix' | 'f32-fma';
+  /** M = N = K. */
+  readonly size: number;
+  readonly clock: Clock;
+  /** Products a timed sample (one pass); the timing is per product. */
+  readonly repsPerRun: number;
+  readonly timing: TimingSummary;
+  readonly check: CheckSummary;
+}
+
 export interface BenchEntry {
   readonly config: string;
   readonly axisValue: number;
-  readonly problem: ProblemInput;
+  /** An attention problem, or a matrix product's sizes (matrix-product suites). */
+  readonly problem: ProblemInput | MatrixProductProblem;
   /** Series label (a kernel name, or kernel plus options). */
   readonly label: string;
   readonly kernel: string;
@@ -101,8 +130,11 @@ export interface BenchResultFile {
   readonly settings: BenchSettings;
   /** Streaming-read bandwidth measured on the spot, GB/s, when it was measured. */
   readonly bandwidthCeilingGBps?: number;
-  /** Matrix-product ceiling measured on the spot, TFLOP/s, when it was measured: the roofline's flat roof. */
+  /** Compute ceiling (a matrix product) measured on the spot, TFLOP/s, when it was measured; matmulCeiling says what ran. */
   readonly matmulCeilingTflops?: number;
+  readonly matmulCeiling?: MatmulCeilingRecord;
+  /** Fixed costs of timed work (src/bench/overhead.ts: shape to median ms), when measured (bench --overhead). */
+  readonly fixedCostsMs?: Readonly<Record<string, number>>;
   readonly suite: {
     readonly name: string;
     readonly description: string;
@@ -170,13 +202,6 @@ class FieldChecker {
     if (opts.optional && v === undefined) return;
     if (opts.nullable && v === null) return;
     if (typeof v !== 'number' || !Number.isFinite(v)) this.wrong(path, v, 'a finite number');
-  }
-
-  /** Absent, or a finite number above 0 (a ceiling). */
-  positive(o: Record<string, unknown>, key: string, path: string): void {
-    const v = o[key];
-    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0))
-      this.wrong(path, v, 'a finite positive number');
   }
 
   count(o: Record<string, unknown>, key: string, path: string): void {
@@ -258,7 +283,20 @@ export function parseResultFile(json: unknown, fileName = 'result file'): BenchR
   f.oneOf(json, 'clock', 'clock', ['timestamp-query', 'wall-clock', 'cuda-events']);
   const settings = f.object(json, 'settings', 'settings');
   for (const k of ['warmupMs', 'minRuns', 'budgetMs']) f.number(settings, k, `settings.${k}`);
-  for (const k of ['bandwidthCeilingGBps', 'matmulCeilingTflops']) f.positive(json, k, k);
+  f.number(json, 'bandwidthCeilingGBps', 'bandwidthCeilingGBps', { optional: true });
+  const positive = (o: Record<string, unknown>, key: string, path: string) => {
+    const v = o[key];
+    if (!(typeof v === 'number' && Number.isFinite(v) && v > 0))
+      f.fail(`${path} (${show(v)}) must be a finite positive number`);
+  };
+  if (json.matmulCeilingTflops !== undefined) positive(json, 'matmulCeilingTflops', 'matmulCeilingTflops');
+  if (json.matmulCeiling !== undefined) {
+    const mm = f.object(json, 'matmulCeiling', 'matmulCeiling');
+    positive(mm, 'tflops', 'matmulCeiling.tflops');
+    f.string(mm, 'variant', 'matmulCeiling.variant');
+    f.oneOf(mm, 'kind', 'matmulCeiling.kind', ['subgroup-matrix', 'f32-fma']);
+    f.count(mm, 'size', 'matmulCeiling.size');
+  }
   const suite = f.object(json, 'suite', 'suite');
   f.string(suite, 'name', 'suite.name');
   f.string(suite, 'description', 'suite.description');

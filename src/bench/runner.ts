@@ -7,6 +7,7 @@ import { uniqueBytes } from '../kernels/cost';
 import type { PassOpener, PreparedKernel } from '../kernels/kernel';
 import { getKernel } from '../kernels/registry';
 import { generateProblemData } from '../problem/generate';
+import { hashedKvProblem } from '../problem/hash-kv';
 import { specToInput } from '../problem/problem';
 import { resolveProblem } from '../problem/validate';
 import { checkAgainstKernel, checkAgainstReference, sampleReference } from './check';
@@ -143,7 +144,7 @@ export async function runConfig(
 
   progress(0, '', 'generate');
   const spec = resolveProblem(config.input);
-  const data = generateProblemData(spec, settings.seed);
+  const data = generateProblemData(spec, settings.seed, config.kvSource);
   const reference = sampleReference(data, settings.checkRows);
   let baseline: { label: string; o: Float32Array; lse: Float32Array } | undefined;
   const entries: BenchEntry[] = [];
@@ -165,7 +166,7 @@ export async function runConfig(
     try {
       const kernel = getKernel(variant.kernel);
       const options = variant.options ?? {};
-      const why = kernel.unsupported(spec, gpu, options);
+      const why = kernel.unsupported(spec, gpu, options) ?? (kernel.readsHashedKv ? null : hashedKvProblem(data));
       if (why) {
         entries.push(finish(hooks, { ...base, status: 'skipped', reason: why }));
         continue;
@@ -229,11 +230,12 @@ const BATCH_MS = 50;
 /**
  * Warm up by time, choose repetitions per sample, then time until minRuns and the budget are met.
  * Samples are submitted in batches of back-to-back runs (each timed on its own), so the GPU does not
- * idle between samples while the CPU reads results back.
+ * idle between samples while the CPU reads results back. Also times the matrix products of
+ * matrix-product suites (src/bench/matmul/runner.ts), which only need `encode`.
  */
-async function timeKernel(
+export async function timeKernel(
   timer: GpuTimer,
-  prepared: PreparedKernel,
+  prepared: Pick<PreparedKernel, 'encode'>,
   settings: BenchSettings,
   hooks: BenchHooks,
   progress: (run: number, runs: number, phase: 'warmup' | 'timing') => void,

@@ -1,16 +1,29 @@
 import { parseArgs } from 'node:util';
-import { getSuite, suites } from '../../benches/suites';
+import type { BenchSuite, MatrixProductSuite } from '../../benches/suite';
+import { findAnySuite, matrixProductSuites, suites } from '../../benches/suites';
 import { measureBandwidth } from '../bench/bandwidth';
+import {
+  ceilingSizeError,
+  ceilingVariant,
+  DEFAULT_CEILING_SIZE,
+  FALLBACK_CEILING_SIZE,
+  MAX_CEILING_SIZE,
+  measureMatmulCeiling,
+} from '../bench/matmul/ceiling';
+import { runMatrixProductSuite } from '../bench/matmul/runner';
+import { measureFixedCosts } from '../bench/overhead';
 import {
   type BenchEntry,
   type BenchResultFile,
   type BenchSettings,
+  type MatmulCeilingRecord,
   RESULT_SCHEMA,
   RESULT_VERSION,
 } from '../bench/result';
-import { defaultSettings, describeDevice, runSuite, variantLabel } from '../bench/runner';
+import { type BenchHooks, defaultSettings, describeDevice, runSuite, variantLabel } from '../bench/runner';
 import { timingWarnings } from '../bench/stats';
 import { ceilingPercent } from '../bench/unique-bytes';
+import type { GpuContext } from '../gpu/context';
 import { formatBytes } from '../gpu/errors';
 import { writeFileAtomic } from '../io/atomic-write';
 import type { KvDtype } from '../problem/problem';
@@ -27,21 +40,28 @@ export const benchUsage = `bench: time a suite's kernels and write the results a
 
   bench --suite <name> [--out <file.json>] [--configs <label>[,<label>...] | --config-index N[,N...]]
         [--variants <substring>[,...]] [--seed N] [--kv-dtype f32|f16] [--warmup-ms N] [--min-runs N]
-        [--max-runs N] [--budget-ms N] [--check-rows N] [--ceiling-mib N|auto] [--dawn <flag>]...
+        [--max-runs N] [--budget-ms N] [--check-rows N] [--ceiling-mib N|auto] [--matmul-ceiling N]
+        [--overhead] [--dawn <flag>]...
 
-  --configs        keep the configs with exactly these labels (\`suites\` lists them)
-  --config-index   keep the configs at these positions, counted from 1
-  --variants       keep the variants whose label contains one of the comma-separated substrings
-  --ceiling-mib    MiB read by the streaming-read kernel that measures the bandwidth ceiling before the
-                   suite (default auto: 1024, 64 on a software adapter such as SwiftShader, capped at
-                   the device's buffer limits and halved if it cannot be allocated, said when so; an
-                   explicit size over the limits is refused; 0 skips it). % ceil is each entry's unique
-                   bytes (each byte of the problem once) per second against it; GB/s counts logical bytes.
+  --configs keeps the configs with exactly these labels (\`suites\` lists them); --config-index
+  those at these positions, counted from 1.
+  Before the suite, a streaming-read kernel measures the device's bandwidth ceiling over a buffer of
+  --ceiling-mib MiB (default auto: 1024, 64 on a software adapter such as SwiftShader, halved if it
+  cannot be allocated, said when so; a size over the device's buffer limit is refused; 0 skips it),
+  and a matrix product of N x N x N the compute ceiling (--matmul-ceiling N: default
+  ${DEFAULT_CEILING_SIZE}, ${FALLBACK_CEILING_SIZE} on a software adapter, a multiple of 128; 0 skips it): subgroup matrices, f16 in and
+  f32 accumulate, or f32 FMA where the device has none. "% ceil" is each entry's unique bytes (each
+  byte of the problem once) per second as % of the first (GB/s counts its logical bytes); "% mm" its
+  TFLOP/s as % of the second.
+  --overhead also times what a run costs when it does nothing (an empty pass, no-op dispatches:
+  src/bench/overhead.ts), for reading small problems; kept in the result file as fixedCostsMs.
+  --variants keeps the variants whose label contains one of the comma-separated substrings.
 
   --out is checked before any GPU work and rewritten (atomically) after every finished entry, so
   a run that stops keeps what it measured.
 
-  suites: ${suites.map((s) => s.name).join(', ') || '(none yet)'}`;
+  suites: ${suites.map((s) => s.name).join(', ') || '(none yet)'}
+  matrix-product suites: ${matrixProductSuites.map((s) => s.name).join(', ')} (--kv-dtype does not apply)`;
 
 const optionTable = {
   suite: { type: 'string' },
@@ -57,6 +77,8 @@ const optionTable = {
   'budget-ms': { type: 'string' },
   'check-rows': { type: 'string' },
   'ceiling-mib': { type: 'string' },
+  'matmul-ceiling': { type: 'string' },
+  overhead: { type: 'boolean', default: false },
   dawn: { type: 'string', multiple: true, default: [] as string[] },
 } as const;
 
@@ -67,9 +89,9 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
     strict: true,
   });
   if (!values.suite) throw new UsageError('--suite <name> is required');
-  const suite = (() => {
+  const suite: BenchSuite | MatrixProductSuite = (() => {
     try {
-      return getSuite(values.suite);
+      return findAnySuite(values.suite);
     } catch (e) {
       throw new UsageError(`--suite: ${(e as Error).message}`);
     }
@@ -84,20 +106,35 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
     checkRows: wholeNumberArg('check-rows', values['check-rows'], defaultSettings.checkRows),
   };
   const ceilingFlag = values['ceiling-mib'];
-  const auto = ceilingFlag === undefined || ceilingFlag === 'auto';
-  const ceilingMib = auto ? undefined : wholeNumberArg('ceiling-mib', ceilingFlag, 1024, 0, MAX_CEILING_MIB);
+  const autoCeiling = ceilingFlag === undefined || ceilingFlag === 'auto';
+  const ceilingMib = autoCeiling ? undefined : wholeNumberArg('ceiling-mib', ceilingFlag, 1024, 0, MAX_CEILING_MIB);
   const dtype = values['kv-dtype'];
   if (dtype !== undefined && dtype !== 'f32' && dtype !== 'f16') {
     throw new UsageError(`--kv-dtype must be f32 or f16 (got ${dtype})`);
   }
   const wanted = values.variants?.split(',').filter((w) => w !== '');
-  const configs = selectConfigs(suite.configs(), suite.name, values.configs, values['config-index'])
-    .map((c) => (dtype ? { ...c, input: { ...c.input, kvDtype: dtype as KvDtype } } : c))
-    .map((c) =>
-      wanted ? { ...c, variants: c.variants.filter((v) => wanted.some((w) => variantLabel(v).includes(w))) } : c,
-    );
-  if (configs.every((c) => c.variants.length === 0))
-    throw new UsageError(`--variants: no variant of ${suite.name} matches "${values.variants}"`);
+  const keep = (label: string) => !wanted || wanted.some((w) => label.includes(w));
+  const chosen = <C extends { label: string }>(all: readonly C[]): C[] =>
+    selectConfigs(all, suite.name, values.configs, values['config-index']);
+  const noVariant = () => new UsageError(`--variants: no variant of ${suite.name} matches "${values.variants}"`);
+  /** The suite's chosen configs, run by the runner of its kind. */
+  let runIt: (gpu: GpuContext, hooks: BenchHooks) => Promise<BenchResultFile>;
+  if ('kind' in suite) {
+    if (dtype) throw new UsageError(`--kv-dtype does not apply to the matrix-product suite ${suite.name}`);
+    const configs = chosen(suite.configs()).map((c) => ({ ...c, variants: c.variants.filter(keep) }));
+    if (configs.every((c) => c.variants.length === 0)) throw noVariant();
+    runIt = (gpu, hooks) => runMatrixProductSuite(gpu, suite, settings, hooks, configs);
+  } else {
+    const configs = chosen(suite.configs())
+      .map((c) => (dtype ? { ...c, input: { ...c.input, kvDtype: dtype as KvDtype } } : c))
+      .map((c) => ({ ...c, variants: c.variants.filter((v) => keep(variantLabel(v))) }));
+    if (configs.every((c) => c.variants.length === 0)) throw noVariant();
+    runIt = (gpu, hooks) => runSuite(gpu, suite, settings, hooks, configs);
+  }
+  const matmulFlag = values['matmul-ceiling'];
+  const matmulSize = wholeNumberArg('matmul-ceiling', matmulFlag, DEFAULT_CEILING_SIZE, 0, MAX_CEILING_SIZE);
+  const sizeError = matmulSize > 0 ? ceilingSizeError(matmulSize) : null;
+  if (sizeError) throw new UsageError(`--matmul-ceiling ${matmulSize}: ${sizeError}`);
   checkDawnFlags(values.dawn, '--dawn');
   const out = values.out;
   // Before any GPU work: the results must have somewhere to go.
@@ -111,6 +148,14 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
       throw new UsageError(
         `--ceiling-mib ${ceilingMib} is over this device's buffer limit (min of maxStorageBufferBindingSize and maxBufferSize: ${Math.floor(limit / 2 ** 20)} MiB)`,
       );
+    const size = matmulFlag === undefined && gpu.adapter.isFallbackAdapter ? FALLBACK_CEILING_SIZE : matmulSize;
+    if (matmulFlag !== undefined && size > 0) {
+      try {
+        ceilingVariant(gpu, { m: size, n: size, k: size });
+      } catch (e) {
+        throw new UsageError(`--matmul-ceiling ${size}: ${(e as Error).message}`);
+      }
+    }
     log(`suite ${suite.name}: ${suite.description}`);
     const ceiling =
       ceilingMib !== 0
@@ -122,8 +167,32 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
       );
       if (ceiling.cappedBy) log(`  asked for ${formatBytes(ceiling.requestedBytes)}: ${ceiling.cappedBy}`);
     }
-    const withCeiling = (r: BenchResultFile): BenchResultFile =>
-      ceiling ? { ...r, bandwidthCeilingGBps: ceiling.gbPerS } : r;
+    // A compute ceiling that cannot run or disagrees with the CPU is reported and the suite still runs; the exit code says it failed.
+    let matmulFailed = false;
+    let matmul: MatmulCeilingRecord | null = null;
+    if (size > 0) {
+      try {
+        matmul = await measureMatmulCeiling(gpu, { size });
+        log(
+          `compute ceiling: ${num(matmul.tflops)} TFLOP/s (${matmul.variant} at ${size}³: ${matmul.ran}; fastest of ${matmul.timing.runs} x ${matmul.repsPerRun}, ${matmul.clock}; ${matmul.check.against} PASS)`,
+        );
+      } catch (e) {
+        if (gpu.isLost) throw e;
+        matmulFailed = true;
+        log(`compute ceiling FAILED: ${(e as Error).message}`);
+      }
+    }
+    const fixedCosts = values.overhead ? await measureFixedCosts(gpu) : null;
+    if (fixedCosts) {
+      const parts = Object.entries(fixedCosts.medianMs).map(([k, ms]) => `${k} ${(ms * 1000).toFixed(1)} µs`);
+      log(`fixed costs (median, ${fixedCosts.clock}): ${parts.join('; ')}`);
+    }
+    const withCeiling = (r: BenchResultFile): BenchResultFile => ({
+      ...r,
+      ...(ceiling ? { bandwidthCeilingGBps: ceiling.gbPerS } : {}),
+      ...(matmul ? { matmulCeilingTflops: matmul.tflops, matmulCeiling: matmul } : {}),
+      ...(fixedCosts ? { fixedCostsMs: fixedCosts.medianMs } : {}),
+    });
     // The file so far is written (atomically) after every finished entry, so a crash, a lost device
     // or a killed job keeps everything measured before it.
     const done: BenchEntry[] = [];
@@ -148,20 +217,14 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
     };
     let suiteResult: BenchResultFile;
     try {
-      suiteResult = await runSuite(
-        gpu,
-        suite,
-        settings,
-        {
-          source: 'cli',
-          onEntry: (e) => {
-            log(entryLine(e));
-            done.push(e);
-            save(partial());
-          },
+      suiteResult = await runIt(gpu, {
+        source: 'cli',
+        onEntry: (e) => {
+          log(entryLine(e));
+          done.push(e);
+          save(partial());
         },
-        configs,
-      );
+      });
     } catch (e) {
       await writing.catch(() => {});
       if (out !== undefined && done.length > 0) log(`the run stopped: ${done.length} finished entries are in ${out}`);
@@ -169,13 +232,13 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
     }
     const result = withCeiling(suiteResult);
     log(`clock: ${result.clock}`);
-    log(resultTable(result.entries, ceiling?.gbPerS));
+    log(resultTable(result.entries, ceiling?.gbPerS, matmul?.tflops));
     if (out !== undefined) {
       save(result);
       await writing;
       log(`results written to ${out}`);
     }
-    const bad = result.entries.some((e) => e.status === 'failed' || e.checks?.some((c) => !c.pass));
+    const bad = matmulFailed || result.entries.some((e) => e.status === 'failed' || e.checks?.some((c) => !c.pass));
     return bad ? 1 : 0;
   } finally {
     gpu.destroy();
@@ -222,7 +285,11 @@ function checkCell(e: BenchEntry): string {
  * cell is listed under the table, numbered: the variant each label ran (auto's choice and reason),
  * why an entry was skipped or failed, and which checks failed where.
  */
-export function resultTable(entries: readonly BenchEntry[], ceilingGBps: number | undefined): string {
+export function resultTable(
+  entries: readonly BenchEntry[],
+  ceilingGBps: number | undefined,
+  ceilingTflops?: number,
+): string {
   const notes: string[] = [];
   const note = (text: string): string => {
     let i = notes.indexOf(text);
@@ -235,6 +302,7 @@ export function resultTable(entries: readonly BenchEntry[], ceilingGBps: number 
       return [
         e.config,
         e.label,
+        '',
         '',
         '',
         '',
@@ -265,15 +333,17 @@ export function resultTable(entries: readonly BenchEntry[], ceilingGBps: number 
       num(uniqueGBps),
       ceilingGBps ? num(ceilingPercent(e, ceilingGBps)) : '',
       num(e.tflopPerS),
+      ceilingTflops && e.tflopPerS !== undefined ? num((100 * e.tflopPerS) / ceilingTflops) : '',
       check,
     ];
   });
   const table = formatTable(
-    ['config', 'variant', 'median ms', 'p10', 'p90', 'runs', 'GB/s', 'uniq GB/s', '% ceil', 'TFLOP/s', 'check'],
+    ['config', 'variant', 'median ms', 'p10', 'p90', 'runs', 'GB/s', 'uniq GB/s', '% ceil', 'TFLOP/s', '% mm', 'check'],
     rows,
   );
   const legend =
-    "GB/s: logical bytes (the kernel's own traffic); uniq GB/s and % ceil: unique bytes (each byte of the problem once).";
+    "GB/s: logical bytes (the kernel's own traffic); uniq GB/s and % ceil: unique bytes (each byte of the problem once)" +
+    (ceilingTflops ? '; % mm: TFLOP/s as % of the matrix-product ceiling.' : '.');
   return [table, legend, ...notes.map((n, i) => `[${i + 1}] ${n}`)].join('\n');
 }
 

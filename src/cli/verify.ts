@@ -24,7 +24,8 @@ export const verifyUsage = `verify: run kernels on a problem and compare each wi
          [--kernel <name>[,<name>...]|all] [--out <dir>] [--export-problem <dir>]
          [--block-size 8|16|32] [--split-k on|off|auto] [--partition-size N]
          [--subgroup-matrix on|off] [--stage-kv on|off] [--mma-shape <name>] [--subgroups on|off]
-         [--dawn <flag>]...
+         [--decode-lanes N] [--decode-wg N] [--decode-unroll N] [--decode-prefetch on|off]
+         [--compute-units N|adapter] [--dawn <flag>]...
 
   --problem <dir>         problem.json + q.npy + seg_<id>_k.npy / seg_<id>_v.npy (see README)
   --preset <name>         one of: ${presetNames().join(', ')}
@@ -36,6 +37,10 @@ export const verifyUsage = `verify: run kernels on a problem and compare each wi
   --mma-shape <name>      Hydragen on tensor cores: one shape, e.g. "sg4 rb2 s32 staged pad8" (subgroups,
                           16-row blocks each, keys a step, staged or pool, row padding, prefetch)
   --subgroups             paged's decode kernel (subgroup shuffles): default where offered; off = portable kernel
+  --decode-*              paged's decode kernel shape: lanes a token, invocations a workgroup, tokens a
+                          step, prefetch of the next step (src/kernels/paged-decode-wgsl.ts); default: from the shape
+  --compute-units         paged's auto split-K planned for this many compute units (SMs), or the
+                          adapter's from a table; default: the fixed 2048-workgroup rule
   --dawn <flag>           a Dawn flag, e.g. enable-dawn-features=vulkan_enable_f16_on_nvidia (repeatable)
 
 Exit code: 0 all pass, 1 a tolerance failed (or a kernel failed), 2 bad input (a flag, a path, a

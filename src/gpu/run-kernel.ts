@@ -1,4 +1,5 @@
 import type { KernelCost, KernelDescriptor, KernelOptions, PreparedKernel } from '../kernels/kernel';
+import { hashedKvProblem } from '../problem/hash-kv';
 import { lseElements, type ProblemData, qElements } from '../problem/problem';
 import { checkBufferPlan, readBuffer } from './buffers';
 import type { GpuContext } from './context';
@@ -21,7 +22,7 @@ export async function prepareKernel(
   options: KernelOptions = {},
 ): Promise<PreparedKernel> {
   if (gpu.isLost) throw new GpuError('the WebGPU device was lost; acquire a new one');
-  const why = kernel.unsupported(data.spec, gpu, options);
+  const why = kernel.unsupported(data.spec, gpu, options) ?? (kernel.readsHashedKv ? null : hashedKvProblem(data));
   if (why) throw new GpuError(`${kernel.name}: ${why}`);
   checkBufferPlan(gpu, kernel.buffers(data.spec, gpu, options), `${kernel.name} kernel`);
   return withErrorScopes(gpu.device, `${kernel.name}: prepare`, () => kernel.prepare(gpu, data, options));

@@ -65,10 +65,11 @@ export function sharedPassEfficiency(spec: ProblemSpec, rows: number, length: nu
 
 export const RATES = {
   /**
-   * decode-anchors: 12.0-15.4 TFLOP/s (H100, K/V loaded from the pool). The staged kernel, now the
-   * default, measured 11.7-15.8 TFLOP/s on an H200 (auto-choice, hydragen-staging): left at 14.
+   * hydragen-ladder on an H200 (benches/results/h200-hydragen-ladder-f16.json), the default shape
+   * (K/V staged with padded rows and prefetch, Q in registers): 33.5-36.6 TFLOP/s on GQA 4:1 at
+   * P 16384, 30 on MHA. (The H100's older kernel: 12.0-15.4.)
    */
-  hydragenTensorCores: 14e12,
+  hydragenTensorCores: 34e12,
   /** decode-anchors, hydragen (portable): 3.8-4.3 TFLOP/s. */
   hydragenPortable: 4e12,
   /** decode-anchors: 3.4-3.7 TB/s logical (shared blocks partly served by L2). */

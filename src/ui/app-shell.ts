@@ -2,7 +2,8 @@ import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import type { BenchSuite } from '../../benches/suite';
 import { suites } from '../../benches/suites';
 import { type BandwidthCeiling, measureBandwidth } from '../bench/bandwidth';
-import type { BenchResultFile } from '../bench/result';
+import { FALLBACK_CEILING_SIZE, measureMatmulCeiling } from '../bench/matmul/ceiling';
+import type { BenchResultFile, MatmulCeilingRecord } from '../bench/result';
 import { BenchCancelled, type BenchProgress } from '../bench/runner';
 import { acquireGpu, type GpuContext } from '../gpu/context';
 import { kernels as registry } from '../kernels/registry';
@@ -27,7 +28,7 @@ import { type RunErrors, resolveKernelSelection, resolveMode, resolveSettings } 
 import { formatProgress, runSuiteOnPage } from './run-suite';
 import { baseStyles } from './styles';
 import { customSweepSuite, type SuiteResult, singleConfigSuite, suiteForKernels } from './sweep';
-import { type PageState, paramsToState, stateToParams } from './url-state';
+import { defaultSettingsForm, type PageState, paramsToState, stateToParams } from './url-state';
 import './bench-table';
 import './equivalence-table';
 import './gpu-panel';
@@ -56,6 +57,8 @@ export class AppShell extends LitElement {
     lostMessage: { state: true },
     gpuErrors: { state: true },
     ceiling: { state: true },
+    matmulCeiling: { state: true },
+    matmulError: { state: true },
     equivalence: { state: true },
     current: { state: true },
     imported: { state: true },
@@ -75,6 +78,9 @@ export class AppShell extends LitElement {
   declare lostMessage: string;
   declare gpuErrors: string[];
   declare ceiling: BandwidthCeiling | null;
+  /** The compute ceiling (a matrix product), and why it was not measured when it failed. */
+  declare matmulCeiling: MatmulCeilingRecord | null;
+  declare matmulError: string;
   declare equivalence: EquivalenceReport | null;
   declare current: BenchResultFile | null;
   declare imported: BenchResultFile[];
@@ -201,6 +207,8 @@ export class AppShell extends LitElement {
     this.lostMessage = '';
     this.gpuErrors = [];
     this.ceiling = null;
+    this.matmulCeiling = null;
+    this.matmulError = '';
     this.equivalence = null;
     this.current = null;
     this.imported = [];
@@ -274,6 +282,8 @@ export class AppShell extends LitElement {
       });
       this.gpu = gpu;
       this.ceiling = null;
+      this.matmulCeiling = null;
+      this.matmulError = '';
       void gpu.lost.then((info) => {
         if (this.gpu !== gpu) return;
         this.abort?.abort();
@@ -397,6 +407,25 @@ export class AppShell extends LitElement {
           this.progress = 'measuring the bandwidth ceiling (streaming read)';
           this.ceiling = await measureBandwidth(gpu, { bytes: settings.ceilingMiB * 2 ** 20, signal });
         }
+        // The default size is too much work for a software adapter (seconds a product): a small one there.
+        const matmulSize =
+          gpu.adapter.isFallbackAdapter && this.state.settings.matmulSize === defaultSettingsForm.matmulSize
+            ? FALLBACK_CEILING_SIZE
+            : settings.matmulSize;
+        if (matmulSize === 0) this.matmulCeiling = null;
+        else if (this.matmulCeiling?.size !== matmulSize) {
+          // A compute ceiling that cannot run or disagrees with the CPU is shown in the GPU panel; the suite still runs.
+          this.progress = `measuring the compute ceiling (matrix product ${matmulSize}³)`;
+          this.matmulError = '';
+          try {
+            this.matmulCeiling = await measureMatmulCeiling(gpu, { size: matmulSize, signal });
+          } catch (e) {
+            if (gpu.isLost) throw e;
+            this.matmulCeiling = null;
+            this.matmulError = (e as Error).message;
+          }
+          if (signal.aborted) throw new BenchCancelled();
+        }
         this.current = await runSuiteOnPage(
           gpu,
           suite,
@@ -412,7 +441,7 @@ export class AppShell extends LitElement {
               this.fraction = (p.configIndex + inConfig) * perConfig;
             },
           },
-          this.ceiling.gbPerS,
+          { bandwidthGBps: this.ceiling.gbPerS, ...(this.matmulCeiling ? { matmul: this.matmulCeiling } : {}) },
           (partial) => {
             this.current = partial;
           },
@@ -539,7 +568,12 @@ export class AppShell extends LitElement {
             @run=${() => void this.run()}
             @cancel=${() => this.abort?.abort()}
           ></ap-run-panel>
-          <ap-gpu-panel .gpu=${g} .ceiling=${this.ceiling}></ap-gpu-panel>
+          <ap-gpu-panel
+            .gpu=${g}
+            .ceiling=${this.ceiling}
+            .matmulCeiling=${this.matmulCeiling}
+            .matmulError=${this.matmulError}
+          ></ap-gpu-panel>
         </div>
         <div class="col">
           ${this.banner()}

@@ -13,16 +13,29 @@ describe('bench CLI', () => {
     const code = await benchCommand(
       [
         ...['--suite', 'hydragen-batch', '--configs', 'B=1 P=4096', '--out', out],
-        ...['--warmup-ms', '0', '--budget-ms', '0', '--min-runs', '2', '--ceiling-mib', '8'],
+        ...['--warmup-ms', '0', '--budget-ms', '0', '--min-runs', '2', '--ceiling-mib', '8', '--matmul-ceiling', '128'],
       ],
       (s) => lines.push(s),
     );
     const log = lines.join('\n');
     expect(code, log).toBe(0);
     expect(log).toMatch(/streaming-read ceiling: [\d.]+(e[+-]\d+)? GB\/s/);
+    // SwiftShader offers no subgroup matrices: the f32 FMA product, checked, and said so.
+    expect(log).toMatch(
+      /compute ceiling: [\d.e+-]+ TFLOP\/s \(f32-fma at 128³: f32 FMA, .*CPU reference \(64 entries of C\) PASS\)/,
+    );
+    expect(log).toMatch(/% ceil +TFLOP\/s +% mm/);
     const r = parseResultText(await readFile(out, 'utf8'), out);
     expect(r.suite.name).toBe('hydragen-batch');
     expect(r.bandwidthCeilingGBps).toBeGreaterThan(0);
+    expect(r.matmulCeilingTflops).toBeGreaterThan(0);
+    expect(r.matmulCeiling).toMatchObject({
+      variant: 'f32-fma',
+      kind: 'f32-fma',
+      size: 128,
+      tflops: r.matmulCeilingTflops,
+    });
+    expect(r.matmulCeiling?.check.pass).toBe(true);
     expect(r.entries.map((e) => e.label)).toEqual(['naive', 'hydragen', 'hydragen (portable)', 'auto']);
     for (const e of r.entries) {
       expect(e.status, e.reason).toBe('ok');
@@ -44,5 +57,16 @@ describe('bench CLI', () => {
     for (const l of table.split('\n').slice(0, 2 + r.entries.length)) expect(l.length).toBeLessThanOrEqual(120);
     expect(table).toMatch(/auto: ran auto → paged/);
     expect(r.entries[3].ran).toMatch(/^auto → paged/);
+  });
+
+  it('refuses a compute-ceiling size that fits no tile, and --kv-dtype on a matrix-product suite, before any GPU work', async () => {
+    const run = (args: string[]) => benchCommand(args, () => {});
+    await expect(run(['--suite', 'hydragen-batch', '--matmul-ceiling', '100'])).rejects.toThrow(
+      /^--matmul-ceiling 100: sgm-2x2-pad8-prefetch needs M a multiple of 128/,
+    );
+    await expect(run(['--suite', 'matmul-ceiling', '--kv-dtype', 'f16'])).rejects.toThrow(
+      '--kv-dtype does not apply to the matrix-product suite matmul-ceiling',
+    );
+    await expect(run(['--suite', 'nope'])).rejects.toThrow(/known: .*matmul-ceiling/);
   });
 });

@@ -26,7 +26,7 @@ afterAll(async () => {
 
 const SWEEP_VALUES = [1, 2, 4];
 const SMALL_SWEEP =
-  '?hq=2&hkv=1&d=16&b=2&prefix=16&suffix=5&mode=sweep&axis=batch&values=1,2,4&warmup=0&runs=3&budget=0&ceil=8';
+  '?hq=2&hkv=1&d=16&b=2&prefix=16&suffix=5&mode=sweep&axis=batch&values=1,2,4&warmup=0&runs=3&budget=0&ceil=8&mmceil=128';
 
 /** A CUDA reference result file made by hand for this test (its device and source say so); never a measurement. */
 const CUDA_FIXTURE = join(ROOT, 'test', 'fixtures', 'results', 'cuda-reference-fixture.json');
@@ -77,6 +77,9 @@ describe('the playground page', () => {
       1 + kernels.length * SWEEP_VALUES.length,
     );
     expect(await page.locator('ap-gpu-panel [data-testid=ceiling]').textContent()).toMatch(/GB\/s/);
+    // The compute ceiling: f32 FMA here (SwiftShader has no subgroup matrices), in the panel and the table.
+    expect(await page.locator('ap-gpu-panel [data-testid=matmul-ceiling]').textContent()).toMatch(/TFLOP\/s.*f32 FMA/s);
+    expect(await page.locator('ap-bench-table [data-testid=compute-ceiling]').textContent()).toMatch(/Compute ceiling/);
     expect(await page.locator('ap-run-panel [data-testid=progress]').textContent()).toMatch(/^done/);
 
     await page.screenshot({ path: screenshotPath('sweep.png'), fullPage: true });
@@ -139,12 +142,18 @@ describe('the playground page', () => {
       expect((await chart.getAttribute('data-strokes'))?.split(' ')).toEqual(legend);
       expect(new Set(legend.map((l) => l?.split('/')[1])).size).toBe(3);
     }
-    // The roofline: a point per timed entry, both ceilings of the CUDA file and the bandwidth of the run.
+    // The roofline: a point per timed entry and every file's ceilings.
     const roof = page.locator('ap-roofline-chart');
     expect(await roof.getAttribute('data-points')).toBe(String(2 * kernels.length * SWEEP_VALUES.length + 6));
-    expect((await roof.getAttribute('data-ceilings'))?.split(' ').sort()).toEqual(
-      ['bandwidth', 'bandwidth', 'bandwidth', 'matmul'].sort(),
-    );
+    // This run, its re-import and the CUDA file each measured both ceilings: three roofs of two parts.
+    expect((await roof.getAttribute('data-ceilings'))?.split(' ').sort()).toEqual([
+      'bandwidth',
+      'bandwidth',
+      'bandwidth',
+      'matmul',
+      'matmul',
+      'matmul',
+    ]);
     await roof.locator('circle[data-variant="Hydragen (PyTorch)"]').first().dispatchEvent('mouseenter');
     await expect
       .poll(() => roof.locator('[data-testid=roofline-hover]').textContent())
@@ -201,7 +210,7 @@ describe('the playground page', () => {
   it('cancels a long benchmark, and gets a new device after losing one', async () => {
     const { page, problems } = await openPage(
       browser,
-      `${site.url}?hq=2&hkv=1&d=16&b=2&prefix=16&suffix=5&mode=bench&warmup=0&runs=5000&budget=600000&ceil=8&autorun=1`,
+      `${site.url}?hq=2&hkv=1&d=16&b=2&prefix=16&suffix=5&mode=bench&warmup=0&runs=5000&budget=600000&ceil=8&mmceil=128&autorun=1`,
     );
     const progress = page.locator('ap-run-panel [data-testid=progress]');
     await expect.poll(() => progress.textContent(), { timeout: 60_000 }).toMatch(/run \d+\/5000/);

@@ -59,6 +59,21 @@ const SHAPES: readonly MmaShape[] = [
   { headDim: 16, subgroups: 3, step: 32, staged: true, pad: 8, prefetch: true },
   { headDim: 80, subgroups: 1, step: 32, rowBlocks: 2, pad: 8 },
   { headDim: 256, subgroups: 1, step: 32 },
+  // The queries' fragments in registers, staged through the K/V area (exactly filling it at D 16).
+  { headDim: 32, subgroups: 2, step: 32, staged: true, pad: 8, prefetch: true, qInRegisters: true },
+  { headDim: 16, subgroups: 1, step: 16, staged: true, rowBlocks: 2, pad: 8, qInRegisters: true },
+  // The softmax written out, two lanes a row (interleaved columns) and one lane a row.
+  {
+    headDim: 32,
+    subgroups: 2,
+    step: 32,
+    staged: true,
+    pad: 8,
+    prefetch: true,
+    qInRegisters: true,
+    unrolledSoftmax: true,
+  },
+  { headDim: 16, subgroups: 1, step: 16, rowBlocks: 2, unrolledSoftmax: true },
 ];
 
 /** Workgroup memory of the emulated kernel: its f16 arrays (Q, P, staged K/V) become f32, plus the emulation's own. */
