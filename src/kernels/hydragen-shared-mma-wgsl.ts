@@ -78,6 +78,11 @@ export interface MmaShape {
    * interleaved between a row's lanes), instead of two loops that read them twice. Default false.
    */
   readonly unrolledSoftmax?: boolean;
+  /**
+   * With unrolledSoftmax: steps a row sees whole skip the masks, and exp(x - m) is one fused
+   * multiply-add and an exp2. Default false.
+   */
+  readonly fastSoftmax?: boolean;
 }
 
 /** The scores' row padding of a shape (f32 elements). */
@@ -95,6 +100,7 @@ export function mmaShapeName(s: Omit<MmaShape, 'headDim'>): string {
     ...(s.prefetch ? ['prefetch'] : []),
     ...(s.qInRegisters ? ['qreg'] : []),
     ...(s.unrolledSoftmax ? ['unroll'] : []),
+    ...(s.fastSoftmax ? ['fast'] : []),
   ].join(' ');
 }
 
@@ -110,6 +116,7 @@ export function parseMmaShapeName(name: string): Omit<MmaShape, 'headDim'> | str
   let prefetch = false;
   let qInRegisters = false;
   let unrolledSoftmax = false;
+  let fastSoftmax = false;
   for (const w of words) {
     const m = /^(sg|rb|s|pad|spad)(\d+)$/.exec(w);
     const n = Number(m?.[2]);
@@ -123,7 +130,9 @@ export function parseMmaShapeName(name: string): Omit<MmaShape, 'headDim'> | str
     else if (w === 'prefetch') prefetch = true;
     else if (w === 'qreg') qInRegisters = true;
     else if (w === 'unroll') unrolledSoftmax = true;
-    else return `"${w}" is not part of a shape name (sgN rbN sN staged|pool [padN] [spadN] [prefetch] [qreg] [unroll])`;
+    else if (w === 'fast') fastSoftmax = true;
+    else
+      return `"${w}" is not part of a shape name (sgN rbN sN staged|pool [padN] [spadN] [prefetch] [qreg] [unroll] [fast])`;
   }
   if (subgroups === 0 || step === 0 || staged === undefined)
     return `"${name}" needs sgN, sN and staged or pool, e.g. "sg4 rb1 s32 staged pad8"`;
@@ -137,6 +146,7 @@ export function parseMmaShapeName(name: string): Omit<MmaShape, 'headDim'> | str
     ...(prefetch ? { prefetch } : {}),
     ...(qInRegisters ? { qInRegisters } : {}),
     ...(unrolledSoftmax ? { unrolledSoftmax } : {}),
+    ...(fastSoftmax ? { fastSoftmax } : {}),
   };
 }
 
@@ -181,6 +191,7 @@ export function mmaShapeProblem(s: MmaShape): string | null {
   const sPad = sPadOf(s);
   if (!Number.isInteger(sPad) || sPad < 0 || sPad % 4 !== 0) return `sPad ${sPad} must be 0 or a multiple of 4`;
   if (s.prefetch && !s.staged) return 'prefetch needs staged K/V';
+  if (s.fastSoftmax && !s.unrolledSoftmax) return 'fastSoftmax needs unrolledSoftmax';
   if (s.qInRegisters && !s.staged) return 'qInRegisters needs staged K/V (the queries are staged through it)';
   const l = mmaLayout(s);
   if (s.qInRegisters && l.rows * l.qStride > 2 * s.step * l.kvStride)
@@ -376,18 +387,43 @@ export function hydragenSharedMmaWgsl(s: MmaShape): string {
   ];
   const CI = range(COLS);
   const col = (i: number) => `${i * LPR}u + part`;
+  const fast = s.fastSoftmax === true;
+  const maxOf = CI.slice(1).reduce((a, i) => `max(${a}, x${i})`, 'x0');
+  const load = (i: number) => `s_sh[srow + ${col(i)}]`;
+  const masked = (i: number) => `${col(i)} < seen`;
+  // fast: a row that sees the whole step (all but a chunk's last step, away from causal edges) skips the masks.
   const unrolledMax = [
     '    let srow = s_off + r * S_STRIDE;',
     '    let seen = me.vis - min(me.vis, t0); // keys of this step the row sees',
-    ...CI.map((i) => `    let x${i} = select(NEG_BIG, s_sh[srow + ${col(i)}], ${col(i)} < seen);`),
-    `    var mx = ${CI.slice(1).reduce((a, i) => `max(${a}, x${i})`, 'x0')};`,
+    ...(fast
+      ? [
+          '    let whole = seen >= STEP;',
+          ...CI.map((i) => `    var x${i} = NEG_BIG;`),
+          '    if (whole) {',
+          ...CI.map((i) => `      x${i} = ${load(i)};`),
+          '    } else {',
+          ...CI.map((i) => `      x${i} = select(NEG_BIG, ${load(i)}, ${masked(i)});`),
+          '    }',
+        ]
+      : CI.map((i) => `    let x${i} = select(NEG_BIG, ${load(i)}, ${masked(i)});`)),
+    `    var mx = ${maxOf};`,
   ];
+  // fast: exp(x - m) as exp2(x * log2(e) - m * log2(e)), a fused multiply-add and an exp2.
+  const expOf = (i: number) => (fast ? `exp2(fma(x${i}, LOG2E, -m2))` : `exp(x${i} - m_ref)`);
   const unrolledExp = [
     '    let prow = p_off + r * P_STRIDE;',
-    ...CI.flatMap((i) => [
-      `    let e${i} = select(0.0, exp(x${i} - m_ref), ${col(i)} < seen);`,
-      `    p_sh[prow + ${col(i)}] = f16(e${i});`,
-    ]),
+    ...(fast
+      ? [
+          '    let m2 = m_ref * LOG2E;',
+          ...CI.map((i) => `    var e${i} = 0.0;`),
+          '    if (whole) {',
+          ...CI.map((i) => `      e${i} = ${expOf(i)};`),
+          '    } else {',
+          ...CI.map((i) => `      e${i} = select(0.0, ${expOf(i)}, ${masked(i)});`),
+          '    }',
+        ]
+      : CI.map((i) => `    let e${i} = select(0.0, ${expOf(i)}, ${masked(i)});`)),
+    ...CI.map((i) => `    p_sh[prow + ${col(i)}] = f16(e${i});`),
     `    let sum = ${CI.map((i) => `e${i}`).join(' + ')};`,
   ];
   // The two lanes of a row combine their halves; a lone lane has the whole row.
@@ -414,6 +450,7 @@ const S_STRIDE: u32 = ${L.sStride}u;  // f32 a row of s_sh
 const P_STRIDE: u32 = ${L.pStride}u;  // f16 a row of p_sh
 ${staged ? `const KV_STRIDE: u32 = ${L.kvStride}u; // f16 a row of kv_sh\nconst V_OFF: u32 = STEP * KV_STRIDE; // V's rows in kv_sh\nconst WORDS: u32 = ${WORDS}u;     // 16-byte words of a step's K (or V)\n` : ''}const MARGIN: f32 = ${RESCALE_MARGIN}.0;
 const NEG_BIG: f32 = -3.0e38;
+const LOG2E: f32 = 1.4426950408889634;
 
 ${
   staged

@@ -47,6 +47,8 @@ export interface SharedTiles {
   readonly qInRegisters?: boolean;
   /** Subgroup-matrix kernel only: the softmax written out (MmaShape.unrolledSoftmax). */
   readonly unrolledSoftmax?: boolean;
+  /** Subgroup-matrix kernel only: unmasked whole steps and exp2 (MmaShape.fastSoftmax). */
+  readonly fastSoftmax?: boolean;
 }
 
 /** Register budgets of the shader (MAX_RD, MAX_SK in hydragen-shared.wgsl). */
@@ -110,6 +112,8 @@ export function chooseSharedTiles(
  * The order is from the H200 ladder in benches/results/README.md (suite hydragen-ladder).
  */
 export const MMA_SHAPES: readonly Omit<MmaShape, 'headDim'>[] = [
+  { subgroups: 4, step: 48, staged: true, pad: 8, prefetch: true, qInRegisters: true, unrolledSoftmax: true },
+  { subgroups: 4, step: 32, staged: true, pad: 8, prefetch: true, qInRegisters: true, unrolledSoftmax: true },
   { subgroups: 4, step: 48, staged: true, pad: 8, prefetch: true, qInRegisters: true },
   { subgroups: 4, step: 32, staged: true, pad: 8, prefetch: true, qInRegisters: true },
   { subgroups: 4, step: 32, staged: true, pad: 8, sPad: 0, prefetch: true },
@@ -137,6 +141,16 @@ export const MMA_LADDER: readonly Omit<MmaShape, 'headDim'>[] = [
   { subgroups: 4, step: 48, staged: true, pad: 8, prefetch: true, qInRegisters: true },
   { subgroups: 4, step: 48, staged: true, pad: 8, prefetch: true, qInRegisters: true, unrolledSoftmax: true },
   { subgroups: 4, step: 32, staged: true, pad: 8, prefetch: true, qInRegisters: true, unrolledSoftmax: true },
+  {
+    subgroups: 4,
+    step: 48,
+    staged: true,
+    pad: 8,
+    prefetch: true,
+    qInRegisters: true,
+    unrolledSoftmax: true,
+    fastSoftmax: true,
+  },
 ];
 
 /** The subgroup-matrix kernel's shape of `tiles` (a `matrix` tile from matrixTilesFor). */
@@ -151,6 +165,7 @@ export const mmaShapeOf = (headDim: number, tiles: SharedTiles): MmaShape => ({
   ...(tiles.sPad !== undefined ? { sPad: tiles.sPad } : {}),
   ...(tiles.qInRegisters ? { qInRegisters: true } : {}),
   ...(tiles.unrolledSoftmax ? { unrolledSoftmax: true } : {}),
+  ...(tiles.fastSoftmax ? { fastSoftmax: true } : {}),
 });
 
 /** The tiles that run shape `s` (the inverse of mmaShapeOf). */
@@ -166,6 +181,7 @@ export const tilesOfMmaShape = (s: Omit<MmaShape, 'headDim'>): SharedTiles => ({
   ...(s.sPad !== undefined ? { sPad: s.sPad } : {}),
   ...(s.qInRegisters ? { qInRegisters: true } : {}),
   ...(s.unrolledSoftmax ? { unrolledSoftmax: true } : {}),
+  ...(s.fastSoftmax ? { fastSoftmax: true } : {}),
 });
 
 /** Why shape `s` does not fit this device at `headDim`; null when it does. */

@@ -74,6 +74,18 @@ const SHAPES: readonly MmaShape[] = [
     unrolledSoftmax: true,
   },
   { headDim: 16, subgroups: 1, step: 16, rowBlocks: 2, unrolledSoftmax: true },
+  // ... and with whole steps unmasked and exp2 (masked steps at chunk ends and causal edges stay covered).
+  {
+    headDim: 32,
+    subgroups: 2,
+    step: 48,
+    staged: true,
+    pad: 8,
+    prefetch: true,
+    qInRegisters: true,
+    unrolledSoftmax: true,
+    fastSoftmax: true,
+  },
 ];
 
 /** Workgroup memory of the emulated kernel: its f16 arrays (Q, P, staged K/V) become f32, plus the emulation's own. */
