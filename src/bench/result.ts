@@ -103,9 +103,16 @@ export interface BenchEntry {
   /** Why a variant was skipped or failed. */
   readonly reason?: string;
   readonly timing?: TimingSummary & { readonly repsPerRun: number; readonly warmupMs: number } & TimingRecord;
+  /** Logical bytes: the traffic the kernel's algorithm asks for (a shared prefix read per sequence counts per sequence). */
   readonly bytesMoved?: number;
+  /**
+   * Unique bytes: the problem's Q, O, LSE and each K/V byte once (src/kernels/cost.ts uniqueBytes).
+   * "% ceiling" is uniqueBytes / median time against the bandwidth ceiling. Absent from files
+   * written before it existed (readers compute it from `problem`).
+   */
+  readonly uniqueBytes?: number;
   readonly flops?: number;
-  /** From the median time. */
+  /** From the median time (gbPerS from bytesMoved). */
   readonly gbPerS?: number;
   readonly tflopPerS?: number;
   readonly checks?: readonly CheckSummary[];
@@ -118,7 +125,8 @@ export interface BenchResultFile {
   /** "cli" or "page". */
   readonly source: string;
   readonly device: DeviceReport;
-  readonly clock: Clock;
+  /** How runs were timed; "cuda-events" in files of benches/cuda_reference.py. */
+  readonly clock: Clock | 'cuda-events';
   readonly settings: BenchSettings;
   /** Streaming-read bandwidth measured on the spot, GB/s, when it was measured. */
   readonly bandwidthCeilingGBps?: number;
@@ -236,7 +244,8 @@ function checkEntry(f: FieldChecker, e: Record<string, unknown>, p: string): voi
     f.count(t, 'repsPerRun', `${p}.timing.repsPerRun`);
     for (const k of ['warmupSamplesMs', 'samplesMs', 'batches']) f.numbers(t, k, `${p}.timing.${k}`);
   }
-  for (const k of ['bytesMoved', 'flops', 'gbPerS', 'tflopPerS']) f.number(e, k, `${p}.${k}`, { optional: true });
+  for (const k of ['bytesMoved', 'uniqueBytes', 'flops', 'gbPerS', 'tflopPerS'])
+    f.number(e, k, `${p}.${k}`, { optional: true });
   const checks = e.checks;
   if (checks === undefined) return;
   if (!Array.isArray(checks)) f.fail(`${p}.checks (${show(checks)}) must be an array`);
@@ -271,7 +280,7 @@ export function parseResultFile(json: unknown, fileName = 'result file'): BenchR
   for (const k of ['vendor', 'architecture', 'description']) f.string(adapter, k, `device.adapter.${k}`);
   f.string(adapter, 'device', 'device.adapter.device', true);
   f.boolean(adapter, 'isFallbackAdapter', 'device.adapter.isFallbackAdapter', true);
-  f.oneOf(json, 'clock', 'clock', ['timestamp-query', 'wall-clock']);
+  f.oneOf(json, 'clock', 'clock', ['timestamp-query', 'wall-clock', 'cuda-events']);
   const settings = f.object(json, 'settings', 'settings');
   for (const k of ['warmupMs', 'minRuns', 'budgetMs']) f.number(settings, k, `settings.${k}`);
   f.number(json, 'bandwidthCeilingGBps', 'bandwidthCeilingGBps', { optional: true });

@@ -3,6 +3,7 @@ import type { GpuContext } from '../gpu/context';
 import { GpuError } from '../gpu/errors';
 import { prepareKernel, runPrepared } from '../gpu/run-kernel';
 import { createTimer, type GpuTimer, MAX_TIMED_PASSES } from '../gpu/timer';
+import { uniqueBytes } from '../kernels/cost';
 import type { PassOpener, PreparedKernel } from '../kernels/kernel';
 import { getKernel } from '../kernels/registry';
 import { generateProblemData } from '../problem/generate';
@@ -196,6 +197,7 @@ export async function runConfig(
           status: 'ok',
           timing,
           bytesMoved: prepared.cost.bytesMoved,
+          uniqueBytes: prepared.cost.uniqueBytes ?? uniqueBytes(spec),
           flops: prepared.cost.flops,
           gbPerS: prepared.cost.bytesMoved / seconds / 1e9,
           tflopPerS: prepared.cost.flops / seconds / 1e12,

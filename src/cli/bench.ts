@@ -22,6 +22,7 @@ import {
 } from '../bench/result';
 import { type BenchHooks, defaultSettings, describeDevice, runSuite, variantLabel } from '../bench/runner';
 import { timingWarnings } from '../bench/stats';
+import { ceilingPercent } from '../bench/unique-bytes';
 import type { GpuContext } from '../gpu/context';
 import { formatBytes } from '../gpu/errors';
 import { writeFileAtomic } from '../io/atomic-write';
@@ -29,7 +30,7 @@ import type { KvDtype } from '../problem/problem';
 import { checkDawnFlags, joinNegativeValues, seedArg, valuedFlags, wholeNumberArg } from './args';
 import { cliGpu } from './gpu';
 import { checkOutputFile } from './output-paths';
-import { fixed, formatTable, sci } from './table';
+import { formatTable, num } from './table';
 import { UsageError } from './usage-error';
 
 /** --ceiling-mib's ceiling before the device is known (64 GiB); the device's buffer limit is checked once it is. */
@@ -37,16 +38,21 @@ const MAX_CEILING_MIB = 65536;
 
 export const benchUsage = `bench: time a suite's kernels and write the results as JSON (the page can load the file)
 
-  bench --suite <name> [--out <file.json>] [--configs <label substring>] [--variants <substring>[,...]]
-        [--seed N] [--kv-dtype f32|f16]
-        [--warmup-ms N] [--min-runs N] [--max-runs N] [--budget-ms N] [--check-rows N]
-        [--ceiling-mib N] [--matmul-ceiling N] [--overhead] [--dawn <flag>]...
+  bench --suite <name> [--out <file.json>] [--configs <label>[,<label>...] | --config-index N[,N...]]
+        [--variants <substring>[,...]] [--seed N] [--kv-dtype f32|f16] [--warmup-ms N] [--min-runs N]
+        [--max-runs N] [--budget-ms N] [--check-rows N] [--ceiling-mib N|auto] [--matmul-ceiling N]
+        [--overhead] [--dawn <flag>]...
 
+  --configs keeps the configs with exactly these labels (\`suites\` lists them); --config-index
+  those at these positions, counted from 1.
   Before the suite, a streaming-read kernel measures the device's bandwidth ceiling over a buffer of
-  --ceiling-mib MiB (default 1024; 0 skips it), and a matrix product of N x N x N the compute
-  ceiling (--matmul-ceiling N: default ${DEFAULT_CEILING_SIZE}, ${FALLBACK_CEILING_SIZE} on a software adapter, a multiple of 128;
-  0 skips it): subgroup matrices, f16 in and f32 accumulate, or f32 FMA where the device has none.
-  Every entry's GB/s is then also given as % of the first, and its TFLOP/s as % of the second.
+  --ceiling-mib MiB (default auto: 1024, 64 on a software adapter such as SwiftShader, halved if it
+  cannot be allocated, said when so; a size over the device's buffer limit is refused; 0 skips it),
+  and a matrix product of N x N x N the compute ceiling (--matmul-ceiling N: default
+  ${DEFAULT_CEILING_SIZE}, ${FALLBACK_CEILING_SIZE} on a software adapter, a multiple of 128; 0 skips it): subgroup matrices, f16 in and
+  f32 accumulate, or f32 FMA where the device has none. "% ceil" is each entry's unique bytes (each
+  byte of the problem once) per second as % of the first (GB/s counts its logical bytes); "% mm" its
+  TFLOP/s as % of the second.
   --overhead also times what a run costs when it does nothing (an empty pass, no-op dispatches:
   src/bench/overhead.ts), for reading small problems; kept in the result file as fixedCostsMs.
   --variants keeps the variants whose label contains one of the comma-separated substrings.
@@ -61,6 +67,7 @@ const optionTable = {
   suite: { type: 'string' },
   out: { type: 'string' },
   configs: { type: 'string' },
+  'config-index': { type: 'string' },
   variants: { type: 'string' },
   seed: { type: 'string' },
   'kv-dtype': { type: 'string' },
@@ -99,34 +106,28 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
     checkRows: wholeNumberArg('check-rows', values['check-rows'], defaultSettings.checkRows),
   };
   const ceilingFlag = values['ceiling-mib'];
-  const ceilingMib = wholeNumberArg('ceiling-mib', ceilingFlag, 1024, 0, MAX_CEILING_MIB);
+  const autoCeiling = ceilingFlag === undefined || ceilingFlag === 'auto';
+  const ceilingMib = autoCeiling ? undefined : wholeNumberArg('ceiling-mib', ceilingFlag, 1024, 0, MAX_CEILING_MIB);
   const dtype = values['kv-dtype'];
   if (dtype !== undefined && dtype !== 'f32' && dtype !== 'f16') {
     throw new UsageError(`--kv-dtype must be f32 or f16 (got ${dtype})`);
   }
   const wanted = values.variants?.split(',').filter((w) => w !== '');
   const keep = (label: string) => !wanted || wanted.some((w) => label.includes(w));
-  const matches = (c: { label: string }) => !values.configs || c.label.includes(values.configs);
-  const noConfig = () => new UsageError(`--configs: no config of ${suite.name} matches "${values.configs}"`);
+  const chosen = <C extends { label: string }>(all: readonly C[]): C[] =>
+    selectConfigs(all, suite.name, values.configs, values['config-index']);
   const noVariant = () => new UsageError(`--variants: no variant of ${suite.name} matches "${values.variants}"`);
   /** The suite's chosen configs, run by the runner of its kind. */
   let runIt: (gpu: GpuContext, hooks: BenchHooks) => Promise<BenchResultFile>;
   if ('kind' in suite) {
     if (dtype) throw new UsageError(`--kv-dtype does not apply to the matrix-product suite ${suite.name}`);
-    const configs = suite
-      .configs()
-      .filter(matches)
-      .map((c) => ({ ...c, variants: c.variants.filter(keep) }));
-    if (configs.length === 0) throw noConfig();
+    const configs = chosen(suite.configs()).map((c) => ({ ...c, variants: c.variants.filter(keep) }));
     if (configs.every((c) => c.variants.length === 0)) throw noVariant();
     runIt = (gpu, hooks) => runMatrixProductSuite(gpu, suite, settings, hooks, configs);
   } else {
-    const configs = suite
-      .configs()
-      .filter(matches)
+    const configs = chosen(suite.configs())
       .map((c) => (dtype ? { ...c, input: { ...c.input, kvDtype: dtype as KvDtype } } : c))
       .map((c) => ({ ...c, variants: c.variants.filter((v) => keep(variantLabel(v))) }));
-    if (configs.length === 0) throw noConfig();
     if (configs.every((c) => c.variants.length === 0)) throw noVariant();
     runIt = (gpu, hooks) => runSuite(gpu, suite, settings, hooks, configs);
   }
@@ -143,7 +144,7 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
   try {
     // The device's limit is known only now, still before any work: an explicit size over it is refused.
     const limit = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
-    if (ceilingFlag !== undefined && ceilingMib * 2 ** 20 > limit)
+    if (ceilingMib !== undefined && ceilingMib * 2 ** 20 > limit)
       throw new UsageError(
         `--ceiling-mib ${ceilingMib} is over this device's buffer limit (min of maxStorageBufferBindingSize and maxBufferSize: ${Math.floor(limit / 2 ** 20)} MiB)`,
       );
@@ -156,11 +157,15 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
       }
     }
     log(`suite ${suite.name}: ${suite.description}`);
-    const ceiling = ceilingMib > 0 ? await measureBandwidth(gpu, { bytes: ceilingMib * 2 ** 20, runs: 20 }) : null;
+    const ceiling =
+      ceilingMib !== 0
+        ? await measureBandwidth(gpu, { bytes: ceilingMib === undefined ? undefined : ceilingMib * 2 ** 20, runs: 20 })
+        : null;
     if (ceiling) {
       log(
-        `streaming-read ceiling: ${ceiling.gbPerS.toFixed(0)} GB/s (${formatBytes(ceiling.bytes)} read, median of ${ceiling.timing.runs}, ${ceiling.clock})`,
+        `streaming-read ceiling: ${num(ceiling.gbPerS)} GB/s (${formatBytes(ceiling.bytes)} read, fastest of ${ceiling.timing.runs}, ${ceiling.clock})`,
       );
+      if (ceiling.cappedBy) log(`  asked for ${formatBytes(ceiling.requestedBytes)}: ${ceiling.cappedBy}`);
     }
     // A compute ceiling that cannot run or disagrees with the CPU is reported and the suite still runs; the exit code says it failed.
     let matmulFailed = false;
@@ -169,7 +174,7 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
       try {
         matmul = await measureMatmulCeiling(gpu, { size });
         log(
-          `compute ceiling: ${Number(matmul.tflops.toPrecision(4))} TFLOP/s (${matmul.variant} at ${size}³: ${matmul.ran}; fastest of ${matmul.timing.runs} x ${matmul.repsPerRun}, ${matmul.clock}; ${matmul.check.against} PASS)`,
+          `compute ceiling: ${num(matmul.tflops)} TFLOP/s (${matmul.variant} at ${size}³: ${matmul.ran}; fastest of ${matmul.timing.runs} x ${matmul.repsPerRun}, ${matmul.clock}; ${matmul.check.against} PASS)`,
         );
       } catch (e) {
         if (gpu.isLost) throw e;
@@ -227,25 +232,7 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
     }
     const result = withCeiling(suiteResult);
     log(`clock: ${result.clock}`);
-    log(
-      formatTable(
-        [
-          'config',
-          'variant',
-          'ran',
-          'median ms',
-          'p10',
-          'p90',
-          'runs',
-          'GB/s',
-          '% read',
-          'TFLOP/s',
-          '% matmul',
-          'check',
-        ],
-        result.entries.map((e) => entryRow(e, ceiling?.gbPerS, matmul?.tflops)),
-      ),
-    );
+    log(resultTable(result.entries, ceiling?.gbPerS, matmul?.tflops));
     if (out !== undefined) {
       save(result);
       await writing;
@@ -258,39 +245,109 @@ export async function benchCommand(argv: string[], log: (s: string) => void): Pr
   }
 }
 
-function checkCell(e: BenchEntry): string {
-  if (!e.checks || e.checks.length === 0) return 'not checked';
-  const failed = e.checks.filter((c) => !c.pass);
-  return failed.length === 0 ? 'PASS' : `FAIL vs ${failed.map((c) => `${c.against} (${c.worst})`).join('; ')}`;
+/** Configs by whole label (comma-separated) or by position (from 1); every config when neither is given. */
+export function selectConfigs<C extends { label: string }>(
+  all: readonly C[],
+  suiteName: string,
+  labels: string | undefined,
+  indices: string | undefined,
+): C[] {
+  if (labels !== undefined && indices !== undefined) throw new UsageError('give --configs or --config-index, not both');
+  if (labels !== undefined) {
+    const wanted = labels
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
+    const unknown = wanted.filter((w) => !all.some((c) => c.label === w));
+    if (unknown.length > 0 || wanted.length === 0)
+      throw new UsageError(
+        `--configs: no config of ${suiteName} is labelled "${unknown[0] ?? labels}" (labels: ${all.map((c) => c.label).join(', ')})`,
+      );
+    return all.filter((c) => wanted.includes(c.label));
+  }
+  if (indices !== undefined) {
+    const picked = indices.split(',').map((x) => x.trim());
+    const bad = picked.find((x) => !/^\d+$/.test(x) || Number(x) < 1 || Number(x) > all.length);
+    if (bad !== undefined) throw new UsageError(`--config-index ${bad}: ${suiteName} has configs 1 to ${all.length}`);
+    const at = new Set(picked.map(Number));
+    return all.filter((_, i) => at.has(i + 1));
+  }
+  return [...all];
 }
 
-/** An entry's share of a ceiling, whole percent ('' when either is missing). */
-const percentOf = (x: number | undefined, ceiling: number | undefined): string =>
-  ceiling && x !== undefined ? fixed((100 * x) / ceiling, 0) : '';
+function checkCell(e: BenchEntry): string {
+  if (!e.checks || e.checks.length === 0) return 'not checked';
+  return e.checks.every((c) => c.pass) ? 'PASS' : 'FAIL';
+}
 
-function entryRow(e: BenchEntry, ceilingGBps: number | undefined, ceilingTflops: number | undefined): string[] {
-  if (e.status !== 'ok' || !e.timing)
-    return [e.config, e.label, '', '', '', '', '', '', '', '', '', `${e.status.toUpperCase()}: ${e.reason}`];
-  const t = e.timing;
-  const [first] = timingWarnings(t);
-  const spread = first ? ` (${first.kind}!)` : '';
-  return [
-    e.config,
-    e.label,
-    e.ran ?? '',
-    fixed(t.medianMs, 4) + spread,
-    fixed(t.p10Ms, 4),
-    fixed(t.p90Ms, 4),
-    `${t.runs}x${t.repsPerRun}`,
-    fixed(e.gbPerS, 1),
-    percentOf(e.gbPerS, ceilingGBps),
-    fixed(e.tflopPerS, 2),
-    percentOf(e.tflopPerS, ceilingTflops),
-    checkCell(e),
-  ];
+/**
+ * The results table, within 120 columns: one row an entry, numbers in one format. What does not fit a
+ * cell is listed under the table, numbered: the variant each label ran (auto's choice and reason),
+ * why an entry was skipped or failed, and which checks failed where.
+ */
+export function resultTable(
+  entries: readonly BenchEntry[],
+  ceilingGBps: number | undefined,
+  ceilingTflops?: number,
+): string {
+  const notes: string[] = [];
+  const note = (text: string): string => {
+    let i = notes.indexOf(text);
+    if (i < 0) i = notes.push(text) - 1;
+    return `[${i + 1}]`;
+  };
+  const rows = entries.map((e) => {
+    const ran = e.ran && e.ran !== e.label ? ` ${note(`${e.label}: ran ${e.ran}`)}` : '';
+    if (e.status !== 'ok' || !e.timing)
+      return [
+        e.config,
+        e.label,
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        `${e.status.toUpperCase()} ${note(`${e.config} ${e.label}: ${e.reason}`)}`,
+      ];
+    const t = e.timing;
+    const [first] = timingWarnings(t);
+    const spread = first ? ` (${first.kind}!)` : '';
+    const failed = (e.checks ?? []).filter((c) => !c.pass);
+    const check =
+      failed.length > 0
+        ? `FAIL ${note(`${e.config} ${e.label}: FAIL vs ${failed.map((c) => `${c.against} (${c.worst})`).join('; ')}`)}`
+        : checkCell(e);
+    const uniqueGBps = e.uniqueBytes !== undefined ? e.uniqueBytes / (t.medianMs / 1000) / 1e9 : undefined;
+    return [
+      e.config,
+      e.label + ran,
+      num(t.medianMs) + spread,
+      num(t.p10Ms),
+      num(t.p90Ms),
+      `${t.runs}x${t.repsPerRun}`,
+      num(e.gbPerS),
+      num(uniqueGBps),
+      ceilingGBps ? num(ceilingPercent(e, ceilingGBps)) : '',
+      num(e.tflopPerS),
+      ceilingTflops && e.tflopPerS !== undefined ? num((100 * e.tflopPerS) / ceilingTflops) : '',
+      check,
+    ];
+  });
+  const table = formatTable(
+    ['config', 'variant', 'median ms', 'p10', 'p90', 'runs', 'GB/s', 'uniq GB/s', '% ceil', 'TFLOP/s', '% mm', 'check'],
+    rows,
+  );
+  const legend =
+    "GB/s: logical bytes (the kernel's own traffic); uniq GB/s and % ceil: unique bytes (each byte of the problem once)" +
+    (ceilingTflops ? '; % mm: TFLOP/s as % of the matrix-product ceiling.' : '.');
+  return [table, legend, ...notes.map((n, i) => `[${i + 1}] ${n}`)].join('\n');
 }
 
 function entryLine(e: BenchEntry): string {
   if (e.status !== 'ok' || !e.timing) return `  ${e.config} ${e.label}: ${e.status} (${e.reason})`;
-  return `  ${e.config} ${e.label}: median ${fixed(e.timing.medianMs, 4)} ms, ${fixed(e.gbPerS, 1)} GB/s, ${sci(e.tflopPerS)} TFLOP/s, ${checkCell(e)}`;
+  return `  ${e.config} ${e.label}: median ${num(e.timing.medianMs)} ms, ${num(e.gbPerS)} GB/s, ${num(e.tflopPerS)} TFLOP/s, ${checkCell(e)}`;
 }

@@ -1,6 +1,8 @@
 import { GpuError } from '../gpu/errors';
 import { benchCommand, benchUsage } from './bench';
 import { GpuUnavailableError } from './gpu';
+import { runFiltered } from './stderr-noise';
+import { suitesCommand, suitesUsage } from './suites';
 import { UsageError } from './usage-error';
 import { verifyCommand, verifyUsage } from './verify';
 
@@ -15,6 +17,8 @@ const usage = `usage: cli.mjs <command> [options]
 ${verifyUsage}
 
 ${benchUsage}
+
+${suitesUsage}
 
 Environment: WEBGPU_DAWN_NODE (path of dawn.node), DAWN_FLAGS ("flag1;flag2"), VK_ICD_FILENAMES.`;
 
@@ -38,6 +42,10 @@ async function main(argv: string[]): Promise<number> {
         if (!help) return await benchCommand(rest, log);
         log(benchUsage);
         return 0;
+      case 'suites':
+        if (!help) return suitesCommand(rest, log);
+        log(suitesUsage);
+        return 0;
       case undefined:
       case 'help':
       case '--help':
@@ -45,12 +53,14 @@ async function main(argv: string[]): Promise<number> {
         log(usage);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command "${command}"; the commands are verify and bench`);
+        throw new UsageError(`unknown command "${command}"; the commands are verify, bench and suites`);
     }
   } catch (e) {
     const err = e as Error & { code?: string };
     if (e instanceof UsageError || err.code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`error: ${oneLine(err.message)} (see cli.mjs ${command === 'bench' ? 'bench' : 'verify'} --help)`);
+      console.error(
+        `error: ${oneLine(err.message)} (see cli.mjs ${command === 'bench' || command === 'suites' ? command : 'verify'} --help)`,
+      );
       return 2;
     }
     if (INPUT_ERRORS.has(err.name)) {
@@ -66,4 +76,8 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// Commands that load Dawn run as a child whose stderr loses known native noise (stderr-noise.ts).
+const quiet = process.env.AP_CLI_CHILD === '1' || process.env.AP_RAW_STDERR === '1';
+const args = process.argv.slice(2);
+process.exitCode =
+  quiet || !['verify', 'bench'].includes(args[0] ?? '') ? await main(args) : await runFiltered(process.argv.slice(1));

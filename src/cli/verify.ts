@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runKernel } from '../gpu/run-kernel';
 import { readProblemDir, writeProblemDir, writeResultDir } from '../io/problem-dir';
+import { DEFAULT_BLOCK_SIZE } from '../kernels/paged';
 import { selectKernels } from '../kernels/registry';
 import { generateProblemData } from '../problem/generate';
 import { getPreset, presetNames } from '../problem/presets';
@@ -12,8 +13,9 @@ import { compareResults, toleranceFor } from '../reference/compare';
 import { checkDawnFlags, joinNegativeValues, seedArg, valuedFlags } from './args';
 import { cliGpu } from './gpu';
 import { kernelOptionArgs, kernelOptionsFromArgs } from './kernel-options';
+import { kvMemoryLine } from './kv-memory';
 import { checkOutputDir, sameDirectory } from './output-paths';
-import { formatTable, sci } from './table';
+import { formatTable, num } from './table';
 import { UsageError } from './usage-error';
 
 export const verifyUsage = `verify: run kernels on a problem and compare each with the f64 CPU reference
@@ -149,9 +151,9 @@ export async function verifyCommand(argv: string[], log: (s: string) => void): P
         rows.push([
           kernel.name,
           out.variant,
-          sci(c.combined.maxAbsErr),
-          sci(c.combined.maxRelErr),
-          w ? `${w.label} (${sci(w.ratio)} x tol)` : '',
+          num(c.combined.maxAbsErr),
+          num(c.combined.maxRelErr),
+          w ? `${w.label} (${num(w.ratio)} x tol)` : '',
           c.pass ? 'PASS' : `FAIL (${c.combined.failures}/${c.combined.count} elements)`,
         ]);
         if (values.out) await writeResultDir(join(values.out, kernel.name), out, spec);
@@ -165,6 +167,10 @@ export async function verifyCommand(argv: string[], log: (s: string) => void): P
       `tolerance: |got - ref| <= ${tol.atol} + ${tol.rtol}·|ref| + ${tol.mtol?.toExponential(2)}·Σp|v| (kv ${spec.kvDtype})`,
     );
     log(formatTable(['kernel', 'variant', 'max abs err', 'max rel err', 'worst element', 'result'], rows));
+    // What a 120-column table cuts: each variant in full (auto's choice and reason), then skip and error reasons.
+    for (const r of rows) if (r[1]) log(`  ${r[0]}: ran ${r[1]}`);
+    for (const r of rows) if (r[5].startsWith('SKIP') || r[5].startsWith('ERROR')) log(`  ${r[0]}: ${r[5]}`);
+    log(kvMemoryLine(spec, options.blockSize ?? DEFAULT_BLOCK_SIZE));
     if (values.out) log(`outputs written under ${values.out}`);
     if (failed) return 1;
     if (checked === 0) {

@@ -67,6 +67,11 @@ export interface BufferRequest {
 export interface KernelCost {
   /** Bytes the kernel must move to or from device memory at the least (its algorithm's traffic, not cache effects). */
   readonly bytesMoved: number;
+  /**
+   * Bytes of the problem itself, each K/V byte once (cost.ts's uniqueBytes). Kernels leave it out:
+   * it depends on the problem alone, and the bench runner fills it in from there.
+   */
+  readonly uniqueBytes?: number;
   /** Floating-point operations (a multiply-add counts 2): QK^T and PV, exp and merge arithmetic not counted. */
   readonly flops: number;
 }

@@ -35,7 +35,7 @@ export interface PagedCacheBuild {
   readonly sequenceIds: readonly number[];
 }
 
-interface TrieNode {
+export interface TrieNode {
   readonly segment: string | null;
   readonly children: Map<string, TrieNode>;
   /** Problem sequences (indices) whose list ends at this node. */
@@ -44,7 +44,7 @@ interface TrieNode {
   readonly tokens: number;
 }
 
-function buildTrie(spec: ProblemSpec): TrieNode {
+export function buildTrie(spec: ProblemSpec): TrieNode {
   const len = new Map(spec.segments.map((s) => [s.id, s.length]));
   const root: TrieNode = { segment: null, children: new Map(), ends: [], tokens: 0 };
   spec.sequences.forEach((ids, b) => {

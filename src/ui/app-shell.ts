@@ -4,10 +4,21 @@ import { suites } from '../../benches/suites';
 import { type BandwidthCeiling, measureBandwidth } from '../bench/bandwidth';
 import { FALLBACK_CEILING_SIZE, measureMatmulCeiling } from '../bench/matmul/ceiling';
 import type { BenchResultFile, MatmulCeilingRecord } from '../bench/result';
-import { BenchCancelled } from '../bench/runner';
+import { BenchCancelled, type BenchProgress } from '../bench/runner';
 import { acquireGpu, type GpuContext } from '../gpu/context';
 import { kernels as registry } from '../kernels/registry';
-import { type ChartData, chartData, deviceLabel, METRICS } from './chart-data';
+import {
+  type ChartData,
+  type ChartFilter,
+  chartData,
+  deviceLabel,
+  fileLabel,
+  METRICS,
+  type RooflineData,
+  rooflineData,
+  type ShownResult,
+  variantIndex,
+} from './chart-data';
 import { committedResults } from './committed-catalog';
 import { fetchCommitted, resolveCommitted } from './committed-results';
 import { checkEquivalence, type EquivalenceReport } from './equivalence';
@@ -21,10 +32,13 @@ import { defaultSettingsForm, type PageState, paramsToState, stateToParams } fro
 import './bench-table';
 import './equivalence-table';
 import './gpu-panel';
+import './kv-memory-table';
 import './memory-table';
 import './metric-chart';
 import './no-webgpu';
 import './problem-builder';
+import './progress-card';
+import './roofline-chart';
 import './results-io';
 import './run-panel';
 
@@ -53,6 +67,9 @@ export class AppShell extends LitElement {
     runState: { reflect: true, attribute: 'run-state' },
     progress: { state: true },
     fraction: { state: true },
+    benchProgress: { state: true },
+    hiddenVariants: { state: true },
+    hiddenFiles: { state: true },
     notice: { state: true },
   };
   declare state: PageState;
@@ -73,7 +90,13 @@ export class AppShell extends LitElement {
   declare runState: RunState;
   declare progress: string;
   declare fraction: number;
+  /** The suite runner's last progress report (null before the first config). */
+  declare benchProgress: BenchProgress | null;
+  /** Chart series and files the person unticked. */
+  declare hiddenVariants: ReadonlySet<string>;
+  declare hiddenFiles: ReadonlySet<string>;
   declare notice: string;
+  private runStartedAt = 0;
 
   private abort: AbortController | null = null;
   private problem: FormResult = { ok: false, errors: {} };
@@ -156,6 +179,17 @@ export class AppShell extends LitElement {
         margin: 0 auto 40px;
         padding: 0 24px;
       }
+      .filter {
+        display: grid;
+        gap: 2px;
+        margin-bottom: 8px;
+      }
+      .filter .pick {
+        display: inline-flex;
+        gap: 4px;
+        align-items: center;
+        margin-right: 12px;
+      }
       .empty {
         color: var(--muted);
         text-align: center;
@@ -183,6 +217,9 @@ export class AppShell extends LitElement {
     this.runState = 'idle';
     this.progress = '';
     this.fraction = 0;
+    this.benchProgress = null;
+    this.hiddenVariants = new Set();
+    this.hiddenFiles = new Set();
     this.notice = '';
   }
 
@@ -341,6 +378,8 @@ export class AppShell extends LitElement {
     this.current = null;
     this.progress = 'checking equivalence';
     this.fraction = 0;
+    this.benchProgress = null;
+    this.runStartedAt = performance.now();
     try {
       const refused = this.memory.filter((m) => m.refusal !== null);
       this.equivalence = await checkEquivalence(
@@ -395,6 +434,7 @@ export class AppShell extends LitElement {
             signal,
             onProgress: (p) => {
               this.progress = formatProgress(p);
+              this.benchProgress = p;
               const perConfig = 1 / p.configCount;
               const inConfig =
                 (p.variantIndex + (p.phase === 'timing' && p.runs ? Math.min(1, p.run / p.runs) : 0)) / p.variantCount;
@@ -433,14 +473,52 @@ export class AppShell extends LitElement {
     return parts.join(', ');
   }
 
+  /** The files charted: this run first, then the imported ones, each named by its short device label (unique). */
+  private shown(): ShownResult[] {
+    const files = [...(this.current ? [this.current] : []), ...this.imported];
+    const names: string[] = [];
+    return files.map((result) => {
+      const base = `${result === this.current ? 'this run · ' : ''}${fileLabel(result)}`;
+      let name = base;
+      for (let k = 2; names.includes(name); k++) name = `${base} (${k})`;
+      names.push(name);
+      return { result, name };
+    });
+  }
+
+  private get filter(): ChartFilter {
+    return { hiddenVariants: this.hiddenVariants, hiddenFiles: this.hiddenFiles };
+  }
+
   private charts(): ChartData[] {
-    const shown = [
-      ...(this.current ? [{ result: this.current, name: `this run, ${deviceLabel(this.current)}` }] : []),
-      ...this.imported.map((r) => ({ result: r, name: deviceLabel(r) })),
-    ];
-    return METRICS.map((m) => chartData(m, shown)).filter(
+    const shown = this.shown();
+    return METRICS.map((m) => chartData(m, shown, this.filter)).filter(
       (d): d is ChartData => d !== null && d.x.length > 1 && d.series.length > 0,
     );
+  }
+
+  private roofline(): RooflineData {
+    return rooflineData(this.shown(), this.filter);
+  }
+
+  private toggle(which: 'hiddenVariants' | 'hiddenFiles', name: string, show: boolean): void {
+    const next = new Set(this[which]);
+    if (show) next.delete(name);
+    else next.add(name);
+    this[which] = next;
+  }
+
+  /** Tick boxes for the variants and files (devices) the charts show. */
+  private chartFilter() {
+    const shown = this.shown();
+    const variants = [...variantIndex(shown).keys()];
+    const box = (which: 'hiddenVariants' | 'hiddenFiles', name: string) =>
+      html`<label class="pick"><input type="checkbox" data-pick=${which === 'hiddenFiles' ? 'file' : 'variant'} value=${name}
+        .checked=${!this[which].has(name)} @change=${(e: Event) => this.toggle(which, name, (e.target as HTMLInputElement).checked)} />${name}</label>`;
+    return html`<div class="filter small" data-testid="chart-filter">
+      <div><span class="muted">Kernels:</span> ${variants.map((v) => box('hiddenVariants', v))}</div>
+      ${shown.length > 1 ? html`<div><span class="muted">Devices:</span> ${shown.map((s) => box('hiddenFiles', s.name))}</div>` : nothing}
+    </div>`;
   }
 
   override render() {
@@ -470,6 +548,12 @@ export class AppShell extends LitElement {
               ? html`<div class="card"><h2>GPU memory per kernel</h2><ap-memory-table .estimates=${this.memory}></ap-memory-table></div>`
               : nothing
           }
+          ${
+            this.problem.ok
+              ? html`<div class="card"><h2>Paged KV memory</h2>
+                  <ap-kv-memory-table .spec=${this.problem.spec} .blockSize=${this.problem.options.blockSize}></ap-kv-memory-table></div>`
+              : nothing
+          }
           <ap-run-panel
             .state=${s}
             .registry=${registry}
@@ -495,7 +579,13 @@ export class AppShell extends LitElement {
           ${this.banner()}
           ${this.notice ? html`<div class="note warn" role="status">${this.notice}</div>` : nothing}
           ${
-            !this.equivalence && !this.current && this.imported.length === 0
+            this.runState === 'running'
+              ? html`<ap-progress-card .status=${this.benchProgress} .phase=${this.progress} .fraction=${this.fraction}
+                  .startedAt=${this.runStartedAt}></ap-progress-card>`
+              : nothing
+          }
+          ${
+            !this.equivalence && !this.current && this.imported.length === 0 && this.runState !== 'running'
               ? html`<div class="card empty">
                   Choose a problem and kernels, then <b>Check</b>, <b>Benchmark</b> or <b>Sweep</b>.<br />
                   Results, charts and exports appear here; result files from <code>npm run bench</code> can be imported below, or chosen from those measured for this repository.
@@ -510,11 +600,14 @@ export class AppShell extends LitElement {
 
   /** Charts, this run's and imported timings, export and import: all that needs no GPU. */
   private comparison(charts: ChartData[]) {
+    const roof = this.roofline();
     return html`${
-      charts.length > 0
-        ? html`<div class="card">
+      charts.length > 0 || roof.points.length > 0
+        ? html`<div class="card" data-testid="charts-card">
             <h2>Charts</h2>
+            ${this.chartFilter()}
             <div class="charts">${charts.map((d) => html`<ap-metric-chart data-metric=${d.metric} .data=${d}></ap-metric-chart>`)}</div>
+            ${roof.points.length > 0 ? html`<ap-roofline-chart .data=${roof}></ap-roofline-chart>` : nothing}
           </div>`
         : nothing
     }

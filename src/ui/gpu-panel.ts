@@ -1,4 +1,4 @@
-import { css, html, LitElement } from 'lit';
+import { css, html, LitElement, nothing } from 'lit';
 import type { BandwidthCeiling } from '../bench/bandwidth';
 import type { MatmulCeilingRecord } from '../bench/result';
 import { describeDevice } from '../bench/runner';
@@ -129,7 +129,14 @@ export class GpuPanel extends LitElement {
           ${
             this.ceiling
               ? html`${sig(this.ceiling.gbPerS)} GB/s
-                  <span class="muted small">streaming read of ${shortBytes(this.ceiling.bytes)}, ${this.ceiling.clock}</span>`
+                  <span class="muted small">streaming read of ${shortBytes(this.ceiling.bytes)}, ${this.ceiling.clock}</span>
+                  ${
+                    this.ceiling.cappedBy
+                      ? html`<div class="warn small" data-testid="ceiling-capped">
+                          asked for ${shortBytes(this.ceiling.requestedBytes)}: ${this.ceiling.cappedBy}
+                        </div>`
+                      : nothing
+                  }`
               : html`<span class="muted">measured with the first benchmark</span>`
           }
         </dd>

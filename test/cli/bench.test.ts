@@ -12,19 +12,19 @@ describe('bench CLI', () => {
     const lines: string[] = [];
     const code = await benchCommand(
       [
-        ...['--suite', 'hydragen-batch', '--configs', 'B=1 ', '--out', out],
+        ...['--suite', 'hydragen-batch', '--configs', 'B=1 P=4096', '--out', out],
         ...['--warmup-ms', '0', '--budget-ms', '0', '--min-runs', '2', '--ceiling-mib', '8', '--matmul-ceiling', '128'],
       ],
       (s) => lines.push(s),
     );
     const log = lines.join('\n');
     expect(code, log).toBe(0);
-    expect(log).toMatch(/streaming-read ceiling: \d+ GB\/s/);
+    expect(log).toMatch(/streaming-read ceiling: [\d.]+(e[+-]\d+)? GB\/s/);
     // SwiftShader offers no subgroup matrices: the f32 FMA product, checked, and said so.
     expect(log).toMatch(
-      /compute ceiling: [\d.]+ TFLOP\/s \(f32-fma at 128³: f32 FMA, .*CPU reference \(64 entries of C\) PASS\)/,
+      /compute ceiling: [\d.e+-]+ TFLOP\/s \(f32-fma at 128³: f32 FMA, .*CPU reference \(64 entries of C\) PASS\)/,
     );
-    expect(log).toMatch(/% read +TFLOP\/s +% matmul/);
+    expect(log).toMatch(/% ceil +TFLOP\/s +% mm/);
     const r = parseResultText(await readFile(out, 'utf8'), out);
     expect(r.suite.name).toBe('hydragen-batch');
     expect(r.bandwidthCeilingGBps).toBeGreaterThan(0);
@@ -48,7 +48,14 @@ describe('bench CLI', () => {
       expect(Math.abs(Math.min(...(t?.samplesMs ?? [])) / (t?.minMs ?? 0) - 1)).toBeLessThan(1e-3);
       expect(t?.warmupSamplesMs?.length).toBeGreaterThanOrEqual(2);
       expect(e.checks?.every((c) => c.pass)).toBe(true);
+      // The runner fills in the problem's unique bytes (each byte once): with one sequence, all of it.
+      expect(e.uniqueBytes).toBeGreaterThan(0);
+      expect(e.uniqueBytes).toBeLessThanOrEqual(e.bytesMoved ?? 0);
     }
+    // The results table stays within 120 columns; auto's choice is listed in full under it.
+    const table = log.slice(log.indexOf('config  '));
+    for (const l of table.split('\n').slice(0, 2 + r.entries.length)) expect(l.length).toBeLessThanOrEqual(120);
+    expect(table).toMatch(/auto: ran auto → paged/);
     expect(r.entries[3].ran).toMatch(/^auto → paged/);
   });
 
@@ -57,7 +64,7 @@ describe('bench CLI', () => {
     const lines: string[] = [];
     const code = await benchCommand(
       [
-        ...['--suite', 'paged-ladder', '--configs', 'prefix B=1 ', '--variants', 'bs8', '--out', out],
+        ...['--suite', 'paged-ladder', '--configs', 'prefix B=1 P=4096', '--variants', 'bs8', '--out', out],
         ...[
           '--warmup-ms',
           '0',

@@ -73,7 +73,7 @@ describe('CLI: bad input costs no run and exits 2 with one line', () => {
     const dir = join(work, 'existing-dir');
     mkdirSync(dir, { recursive: true });
     expectInputError(
-      ['bench', '--suite', 'hydragen-batch', '--configs', 'B=1 ', '--out', dir],
+      ['bench', '--suite', 'hydragen-batch', '--configs', 'B=1 P=4096', '--out', dir],
       /^error: --out .*existing-dir: is a directory; give a file name, e\.g\. .*results\.json/,
     );
   });
@@ -142,7 +142,7 @@ describe('CLI: bad input costs no run and exits 2 with one line', () => {
       /^error: --ceiling-mib must be a whole number from 0 to 65536 \(got "1000000"\)/,
     );
     // Within the static bound but over SwiftShader's 1 GiB binding limit: known once the device is.
-    const r = run(['bench', '--suite', 'hydragen-batch', '--configs', 'B=1 ', '--ceiling-mib', '65536']);
+    const r = run(['bench', '--suite', 'hydragen-batch', '--configs', 'B=1 P=4096', '--ceiling-mib', '65536']);
     expect(errorLines(r.err)).toEqual([
       expect.stringMatching(/^error: --ceiling-mib 65536 is over this device's buffer limit \(.*: \d+ MiB\)/),
     ]);
@@ -190,7 +190,7 @@ describe('CLI: results and exit codes', () => {
       process.execPath,
       [
         cli,
-        ...['bench', '--suite', 'hydragen-batch', '--configs', 'B=1 ', '--out', out],
+        ...['bench', '--suite', 'hydragen-batch', '--configs', 'B=1 P=4096', '--out', out],
         ...['--warmup-ms', '0', '--budget-ms', '0', '--min-runs', '2', '--ceiling-mib', '0'],
       ],
       { cwd: ROOT, env: process.env, stdio: 'ignore' },

@@ -236,6 +236,7 @@ export function emulateSubgroupMatrices(wgsl: string, options: EmulationOptions 
       products.set(fn, { a, b });
       return `${fn}(${x}, ${y},`;
     });
+    t = batchProducts(t);
   } else {
     t = t.replace(/\bsubgroupMatrixMultiplyAccumulate\s*\(/g, 'emu_mma(');
   }
@@ -273,6 +274,55 @@ export function emulateSubgroupMatrices(wgsl: string, options: EmulationOptions 
   if (leftover) fail(`"${leftover[0]}" is left after the rewrite: a construct this emulation does not know`);
 
   return `${t}\n${library(subgroups, loads, stores, products, { packed, storage, shared }, options.report)}`;
+}
+
+/**
+ * Runs of consecutive products `c = emu_mma_F(a, b, c);` (same F, distinct accumulators) become one
+ * loop over the run with a single product in its body: SwiftShader inlines every call, and a
+ * kernel's 16 products a step, each a loop of 9 gathers, took it tens of seconds to compile. The
+ * products of a run are independent (distinct accumulators), so the loop computes what the run did.
+ */
+function batchProducts(code: string): string {
+  const product = /^[ \t]*(\w+)\s*=\s*(emu_mma_\w+)\(\s*(\w+)\s*,\s*(\w+)\s*,\s*(\w+)\s*\)\s*;[ \t]*$/;
+  const lines = code.split('\n');
+  const out: string[] = [];
+  let i = 0;
+  while (i < lines.length) {
+    const run: RegExpExecArray[] = [];
+    for (let m = product.exec(lines[i + run.length] ?? ''); m; m = product.exec(lines[i + run.length] ?? '')) {
+      if (m[1] !== m[5] || (run.length > 0 && m[2] !== run[0][2]) || run.some((r) => r[1] === m?.[1])) break;
+      run.push(m);
+    }
+    if (run.length < 2) {
+      out.push(lines[i]);
+      i++;
+      continue;
+    }
+    const lefts = [...new Set(run.map((m) => m[3]))];
+    const rights = [...new Set(run.map((m) => m[4]))];
+    const list = (xs: readonly (string | number)[], suffix = '') => xs.map((x) => `${x}${suffix}`).join(', ');
+    out.push(
+      '  {',
+      `    var emu_ls = array<EmuLeft, ${lefts.length}>(${list(lefts)});`,
+      `    var emu_rs = array<EmuRight, ${rights.length}>(${list(rights)});`,
+      `    var emu_li = array<u32, ${run.length}>(${list(
+        run.map((m) => lefts.indexOf(m[3])),
+        'u',
+      )});`,
+      `    var emu_ri = array<u32, ${run.length}>(${list(
+        run.map((m) => rights.indexOf(m[4])),
+        'u',
+      )});`,
+      `    var emu_cs = array<EmuAcc, ${run.length}>(${list(run.map((m) => m[1]))});`,
+      `    for (var q = 0u; q < ${run.length}u; q++) {`,
+      `      emu_cs[q] = ${run[0][2]}(emu_ls[emu_li[q]], emu_rs[emu_ri[q]], emu_cs[q]);`,
+      '    }',
+      ...run.map((m, q) => `    ${m[1]} = emu_cs[${q}];`),
+      '  }',
+    );
+    i += run.length;
+  }
+  return out.join('\n');
 }
 
 /** `name[index] = value;` becomes `emu_put_name(index, value);`; any other element access of `name` fails. */

@@ -431,7 +431,21 @@ export const resultCases: readonly ResultCase[] = [
     patch: (r) => {
       r.clock = 'sundial';
     },
-    expect: 'clock ("sundial") must be one of "timestamp-query", "wall-clock"',
+    expect: 'clock ("sundial") must be one of "timestamp-query", "wall-clock", "cuda-events"',
+  },
+  {
+    name: 'matrix-product ceiling not positive',
+    patch: (r) => {
+      r.matmulCeilingTflops = -5;
+    },
+    expect: 'matmulCeilingTflops (-5) must be a finite positive number',
+  },
+  {
+    name: 'unique bytes a string',
+    patch: (r) => {
+      (r.entries as Record<string, unknown>[])[0].uniqueBytes = 'lots';
+    },
+    expect: 'entries[0].uniqueBytes ("lots") must be a finite number',
   },
   {
     name: 'settings missing',
