@@ -71,7 +71,7 @@ export function sharedPassEfficiency(spec: ProblemSpec, rows: number, length: nu
 
 export const RATES = {
   /**
-   * hydragen-ladder on an H200 (benches/results/h200-hydragen-ladder3-f16.json), the default shape
+   * hydragen-ladder on an H200 (benches/results/h200-hydragen-ladder-f16-run3.json), the default shape
    * (K/V staged with padded rows and prefetch, Q in registers, the softmax written out): 57.8 and
    * 66.3 TFLOP/s on GQA 4:1 at P 16384 (B 128, 512), 46.9 on MHA B 128. (The H100's older kernel:
    * 12.0-15.4.)
@@ -79,12 +79,12 @@ export const RATES = {
   hydragenTensorCores: 55e12,
   /** decode-anchors, hydragen (portable): 3.8-4.3 TFLOP/s. */
   hydragenPortable: 4e12,
-  /** decode-anchors: 3.4-3.7 TB/s logical (shared blocks partly served by L2). */
-  pagedSubgroups: 3.5e12,
+  /** paged-ladder on an H200, the default decode kernel (8 lanes a token, prefetch): 3.49-3.77 TB/s unshared. */
+  pagedSubgroups: 3.6e12,
   /** decode-anchors, paged (portable): 0.75-0.81 TB/s. */
   pagedPortable: 0.78e12,
-  /** FLOP/s of the decode kernel: decode-anchors B 512, 14.6 TFLOP/s (GQA 4:1, where bytes and FLOPs both bind). */
-  pagedSubgroupsFlops: 14.5e12,
+  /** FLOP/s of the decode kernel: paged-ladder on an H200, shared B 512 P 16384, 19 TFLOP/s (7.33 ms). */
+  pagedSubgroupsFlops: 19e12,
   /** FLOP/s of the portable paged kernel: decode-anchors, 3.1-3.2 TFLOP/s. */
   pagedPortableFlops: 3.2e12,
 } as const;

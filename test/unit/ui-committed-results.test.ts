@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { suites } from '../../benches/suites';
+import { matrixProductSuites, suites } from '../../benches/suites';
 import {
   type CommittedResult,
   committedCatalog,
@@ -13,7 +13,7 @@ import {
 } from '../../src/ui/committed-results';
 import { paramsToState, stateToParams } from '../../src/ui/url-state';
 
-const SUITES = suites.map((s) => s.name);
+const SUITES = [...suites, ...matrixProductSuites].map((s) => s.name);
 const RESULTS = resolve(import.meta.dirname, '../../benches/results');
 
 describe('committed result files', () => {
