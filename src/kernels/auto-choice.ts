@@ -22,13 +22,14 @@ import type { KernelOptions } from './kernel';
  *     sequence and computing on it: with many query heads per KV head (MQA) the FLOPs, not the
  *     bytes, bound it (MQA 32:1 on the H100: 0.29 TB/s but 9.2 TFLOP/s). The
  *     shared pass reaches its rate only with enough work items and full row tiles: its rate is
- *     scaled by sqrt(items / AUTO_TARGET_ITEMS) (at most 1) and sqrt(used rows / tile rows), a fit
- *     to the H100's hydragen-batch, hydragen-prefix, decode-anchors and auto-choice runs (e.g. MHA
- *     with 16 sequences: 32 work items of 16 rows in 64-row tiles ran at 0.65 TFLOP/s).
- * The rates are the ones measured on the H100 under Dawn (f16, D 128, benches/results/h100-*):
- * with tensor cores and the decode kernel, GQA 4:1 decode comes out even (paged is chosen; the
- * measured times were within 5% either way), MHA goes to Hydragen and MQA to paged; with the
- * portable kernels of both, GQA 4:1 goes to Hydragen, which also measured faster there.
+ *     scaled by sqrt(items / AUTO_TARGET_ITEMS) (at most 1) and by used rows / tile rows, a fit to
+ *     the H200's decode-anchors and auto-choice runs of the current kernels (MHA with 16
+ *     sequences: 32 work items of 16 rows in 64-row tiles ran the whole Hydragen at 2.0 TFLOP/s,
+ *     0.036 of its 55; the model says 0.0625) plus a fixed cost for Hydragen's extra pass.
+ * The rates are the ones measured on an H200 under Dawn (f16, D 128, benches/results/h200-*-f16*):
+ * with tensor cores and the decode kernel, GQA 4:1, MHA and MQA decode with 128 sequences on a
+ * 4096-token prefix go to Hydragen (measured 1.5-2.3x faster), MHA with 16 sequences on 1024 to
+ * paged (measured 2.7x faster); with the portable kernels of both, GQA 4:1 goes to Hydragen.
  * `npm run bench -- --suite auto-choice` times `auto` beside the manual choices on any GPU.
  */
 
@@ -66,7 +67,7 @@ export function sharedPassEfficiency(spec: ProblemSpec, rows: number, length: nu
       : Math.max(1, Math.min(Math.ceil(AUTO_TARGET_ITEMS / unsplit), Math.floor(length / AUTO_MIN_CHUNK)));
   const items = unsplit * split;
   const fill = rows / (tiles * HYDRAGEN_TILE_ROWS);
-  return Math.min(1, Math.sqrt(items / AUTO_TARGET_ITEMS)) * Math.sqrt(fill);
+  return Math.min(1, Math.sqrt(items / AUTO_TARGET_ITEMS)) * fill;
 }
 
 export const RATES = {
