@@ -1,4 +1,5 @@
-import { noSharingProblem } from '../src/problem/builders';
+import { noSharingProblem, sharedPrefixProblem } from '../src/problem/builders';
+import { pagedLadderSuite } from './paged-ladder';
 import type { BenchSuite } from './suite';
 
 /**
@@ -56,21 +57,22 @@ export const pagedLongSuite: BenchSuite = {
 
 /**
  * Issue 6's memory-bound target: decode over per-sequence (unshared) f16 K/V of 16384 + 256 tokens,
- * GQA 32:8, D 128, reported in GB/s against the streaming ceiling. The issue's B 512 needs 34.9 GB
- * of K/V, and one K or V pool must fit one storage binding (2 GiB on the H100 under Dawn), so the
- * largest batches that fit are measured; every sequence streams its own memory, far more than any
- * cache holds, so the bandwidth carries over to larger batches.
+ * GQA 32:8, D 128, reported in GB/s against the streaming ceiling. B 16 and 32 draw their K/V on
+ * the host (so naive runs too); B 128 and 512 (8.7 and 34.9 GB of K/V, beyond one 2 GiB binding:
+ * the pool is cut into shards, src/paged/shards.ts) generate theirs on the GPU from a hash
+ * (src/problem/hash-kv.ts), which naive cannot read: it is skipped there with the reason.
  */
 export const pagedUnsharedSuite: BenchSuite = {
   name: 'paged-unshared',
   description:
-    'Paged decode over unshared f16 K/V, B 16 and 32 x 16640 tokens, GQA 32:8, D 128: paged vs portable vs naive',
+    'Paged decode over unshared f16 K/V, B 16 / 32 / 128 / 512 x 16640 tokens (128 and 512 hash-generated on the GPU), GQA 32:8, D 128: paged vs portable vs naive',
   axis: { name: 'batch', log: true },
   configs: () =>
-    [16, 32].map((batch) => ({
+    [16, 32, 128, 512].map((batch) => ({
       axisValue: batch,
       label: `B=${batch} L=16640`,
       input: noSharingProblem({ batch, length: 16640, ...heads, kvDtype: 'f16' }),
+      ...(batch > 32 ? { kvSource: 'hash' as const } : {}),
       variants: [
         { kernel: 'paged' },
         { kernel: 'paged', options: { subgroups: false }, label: 'paged (portable)' },
@@ -79,4 +81,45 @@ export const pagedUnsharedSuite: BenchSuite = {
     })),
 };
 
-export const pagedSuites: readonly BenchSuite[] = [pagedBlockSizeSuite, pagedLongSuite, pagedUnsharedSuite];
+/**
+ * Small batches (issue 12): a decode step over a shared 4096-token prefix + 256 of its own at B 1
+ * and 8 is microseconds of work (FlashAttention-2: 19 µs at B 1 on an H200), so fixed costs decide
+ * it. Run with `bench --overhead` to time an empty pass and no-op dispatches in the same run.
+ * Variants: split-K partitions from 128 tokens to none (the merge is a second pass), and the
+ * compute-units plan with the default shape, 64 invocations, and 16 lanes with 64 invocations (the
+ * fastest at B 1 in the first H200 ladder, 0.034 ms).
+ */
+export const pagedSmallSuite: BenchSuite = {
+  name: 'paged-small',
+  description:
+    'Paged decode at B 1 and 8, shared prefix 4096 + 256, f16, GQA 32:8, D 128: split-K and dispatch overhead',
+  axis: { name: 'batch', log: true },
+  configs: () =>
+    [1, 8].map((batch) => ({
+      axisValue: batch,
+      label: `B=${batch} P=4096`,
+      input: sharedPrefixProblem({ batch, prefixLength: 4096, suffixLength: 256, ...heads, kvDtype: 'f16' }),
+      variants: [
+        { kernel: 'paged' },
+        { kernel: 'paged', options: { splitK: false }, label: 'paged no split' },
+        { kernel: 'paged', options: { splitK: true, partitionSize: 128 }, label: 'paged split 128' },
+        { kernel: 'paged', options: { splitK: true, partitionSize: 256 }, label: 'paged split 256' },
+        { kernel: 'paged', options: { computeUnits: 'adapter' }, label: 'paged cu' },
+        { kernel: 'paged', options: { computeUnits: 'adapter', decodeWg: 64 }, label: 'paged cu W64' },
+        {
+          kernel: 'paged',
+          options: { computeUnits: 'adapter', decodeLanes: 16, decodeWg: 64 },
+          label: 'paged cu L16 W64',
+        },
+        { kernel: 'naive' },
+      ],
+    })),
+};
+
+export const pagedSuites: readonly BenchSuite[] = [
+  pagedBlockSizeSuite,
+  pagedLongSuite,
+  pagedUnsharedSuite,
+  pagedSmallSuite,
+  pagedLadderSuite,
+];

@@ -1,6 +1,6 @@
 import streamReadWgsl from '../../shaders/stream-read.wgsl?raw';
 import type { GpuContext } from '../gpu/context';
-import { withErrorScopes } from '../gpu/errors';
+import { formatBytes, GpuError, withErrorScopes } from '../gpu/errors';
 import { createTimer } from '../gpu/timer';
 import { summarize, type TimingSummary } from './stats';
 
@@ -12,13 +12,18 @@ import { summarize, type TimingSummary } from './stats';
 
 export interface BandwidthCeiling {
   readonly gbPerS: number;
+  /** Bytes read: the size asked for, or less when capped (see cappedBy). */
   readonly bytes: number;
+  /** The size asked for (the default when none was). */
+  readonly requestedBytes: number;
+  /** Why fewer bytes than asked were read; absent when none were capped. */
+  readonly cappedBy?: string;
   readonly clock: 'timestamp-query' | 'wall-clock';
   readonly timing: TimingSummary;
 }
 
 export interface BandwidthOptions {
-  /** Buffer size in bytes (capped by the device's binding and buffer limits); default 256 MiB. */
+  /** Buffer size in bytes (capped by the device's limits: ceilingBufferSize); default 1 GiB (64 MiB on a software adapter). */
   readonly bytes?: number;
   /** Timed passes; default 10. */
   readonly runs?: number;
@@ -27,10 +32,58 @@ export interface BandwidthOptions {
 
 const WG = 256;
 
+/** The default buffer: 1 GiB, far more than any cache; 64 MiB on a software adapter (SwiftShader reads ~0.3 GB/s). */
+export const DEFAULT_CEILING_BYTES = 2 ** 30;
+export const SOFTWARE_CEILING_BYTES = 64 * 2 ** 20;
+
+/**
+ * The buffer size for a request (undefined: the default for this adapter): at most the smaller of
+ * maxStorageBufferBindingSize and maxBufferSize, a multiple of 16 bytes. Says why when it reads
+ * less than asked.
+ */
+export function ceilingBufferSize(
+  requested: number | undefined,
+  limits: Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>,
+  isFallbackAdapter = false,
+): { bytes: number; requestedBytes: number; cappedBy?: string } {
+  const binding = limits.maxStorageBufferBindingSize;
+  const buffer = limits.maxBufferSize;
+  const [name, limit] = binding <= buffer ? ['maxStorageBufferBindingSize', binding] : ['maxBufferSize', buffer];
+  const software = requested === undefined && isFallbackAdapter;
+  const requestedBytes = requested ?? DEFAULT_CEILING_BYTES;
+  const want = software ? SOFTWARE_CEILING_BYTES : requestedBytes;
+  const bytes = Math.max(16, Math.floor(Math.min(want, limit) / 16) * 16);
+  const why = [
+    software ? `${formatBytes(SOFTWARE_CEILING_BYTES)} by default on a software adapter` : '',
+    want > limit ? `capped at the device's ${name} (${formatBytes(limit)})` : '',
+  ].filter((x) => x);
+  return { bytes, requestedBytes, ...(why.length > 0 ? { cappedBy: why.join('; ') } : {}) };
+}
+
 export async function measureBandwidth(gpu: GpuContext, opts: BandwidthOptions = {}): Promise<BandwidthCeiling> {
+  const sized = ceilingBufferSize(opts.bytes, gpu.limits, gpu.adapter.isFallbackAdapter);
+  const requestedBytes = sized.requestedBytes;
+  let bytes = sized.bytes;
+  let cappedBy = sized.cappedBy;
+  // A buffer the limits allow can still fail to allocate (device memory in use): halve it, twice at most, and say so.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const m = await measureOnce(gpu, bytes, opts);
+      return { ...m, requestedBytes, ...(cappedBy ? { cappedBy } : {}) };
+    } catch (e) {
+      if (!(e instanceof GpuError) || gpu.isLost || attempt >= 2 || bytes < 2 ** 20) throw e;
+      cappedBy = `${cappedBy ? `${cappedBy}; ` : ''}${formatBytes(bytes)} could not be allocated (${(e as Error).message.split('\n')[0]}), halved`;
+      bytes = Math.floor(bytes / 32) * 16;
+    }
+  }
+}
+
+async function measureOnce(
+  gpu: GpuContext,
+  bytes: number,
+  opts: BandwidthOptions,
+): Promise<Omit<BandwidthCeiling, 'requestedBytes' | 'cappedBy'>> {
   const device = gpu.device;
-  const limit = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
-  const bytes = Math.max(16, Math.floor(Math.min(opts.bytes ?? 256 * 2 ** 20, limit) / 16) * 16);
   const count = bytes / 16;
   const groups = Math.min(Math.ceil(count / WG), 4096, gpu.limits.maxComputeWorkgroupsPerDimension);
 

@@ -93,7 +93,7 @@ export async function checkKernels(
     let prepared: PreparedKernel | undefined;
     try {
       const kernel = typeof target.kernel === 'string' ? getKernel(target.kernel) : target.kernel;
-      const why = kernelRefusal(gpu, kernel, spec, kernelOptions);
+      const why = kernelRefusal(gpu, kernel, data, kernelOptions);
       if (why) {
         result = { ...base, status: 'skipped', reason: why };
       } else {

@@ -29,6 +29,7 @@ export interface ReferenceSample {
   readonly o: Float64Array;
   /** [rows] */
   readonly lse: Float64Array;
+  readonly oMagnitude: Float64Array;
 }
 
 /** Every row when there are at most `count`, else `count` evenly spaced rows. */
@@ -108,7 +109,7 @@ export function compareWithReference(
     lse[r] = got.lse[row];
   });
   const tol = toleranceFor(spec.kvDtype);
-  const eo = compareTensor('o', [n, D], ['r', 'd'], ref.o, o, tol);
+  const eo = compareTensor('o', [n, D], ['r', 'd'], ref.o, o, tol, ref.oMagnitude);
   const el = compareTensor('lse', [n], ['r'], ref.lse, lse, tol);
   const named = (e: TensorErrors, axes: readonly string[]): TensorErrors => ({
     ...e,

@@ -60,10 +60,39 @@ export interface TimingRecord {
   readonly batches?: readonly number[];
 }
 
+/**
+ * The problem of a matrix-product entry (a suite of benches/matmul-ceiling.ts): C[m x n] f32 =
+ * A[m x k] · B[n x k]ᵀ with A and B in `inputs`.
+ */
+export interface MatrixProductProblem {
+  readonly matmul: { readonly m: number; readonly n: number; readonly k: number; readonly inputs: 'f16' | 'f32' };
+}
+
+export const isMatrixProduct = (p: ProblemInput | MatrixProductProblem): p is MatrixProductProblem => 'matmul' in p;
+
+/** The compute ceiling as measured (src/bench/matmul/ceiling.ts), beside its TFLOP/s. */
+export interface MatmulCeilingRecord {
+  readonly tflops: number;
+  /** The ladder variant that ran (src/bench/matmul/variants.ts), e.g. "sgm-2x2-pad8-prefetch" or "f32-fma". */
+  readonly variant: string;
+  /** What ran, one line. */
+  readonly ran: string;
+  /** Subgroup matrices (f16 in, f32 accumulate) or the f32 FMA fallback. */
+  readonly kind: 'subgroup-matrix' | 'f32-fma';
+  /** M = N = K. */
+  readonly size: number;
+  readonly clock: Clock;
+  /** Products a timed sample (one pass); the timing is per product. */
+  readonly repsPerRun: number;
+  readonly timing: TimingSummary;
+  readonly check: CheckSummary;
+}
+
 export interface BenchEntry {
   readonly config: string;
   readonly axisValue: number;
-  readonly problem: ProblemInput;
+  /** An attention problem, or a matrix product's sizes (matrix-product suites). */
+  readonly problem: ProblemInput | MatrixProductProblem;
   /** Series label (a kernel name, or kernel plus options). */
   readonly label: string;
   readonly kernel: string;
@@ -74,9 +103,16 @@ export interface BenchEntry {
   /** Why a variant was skipped or failed. */
   readonly reason?: string;
   readonly timing?: TimingSummary & { readonly repsPerRun: number; readonly warmupMs: number } & TimingRecord;
+  /** Logical bytes: the traffic the kernel's algorithm asks for (a shared prefix read per sequence counts per sequence). */
   readonly bytesMoved?: number;
+  /**
+   * Unique bytes: the problem's Q, O, LSE and each K/V byte once (src/kernels/cost.ts uniqueBytes).
+   * "% ceiling" is uniqueBytes / median time against the bandwidth ceiling. Absent from files
+   * written before it existed (readers compute it from `problem`).
+   */
+  readonly uniqueBytes?: number;
   readonly flops?: number;
-  /** From the median time. */
+  /** From the median time (gbPerS from bytesMoved). */
   readonly gbPerS?: number;
   readonly tflopPerS?: number;
   readonly checks?: readonly CheckSummary[];
@@ -89,10 +125,16 @@ export interface BenchResultFile {
   /** "cli" or "page". */
   readonly source: string;
   readonly device: DeviceReport;
-  readonly clock: Clock;
+  /** How runs were timed; "cuda-events" in files of benches/cuda_reference.py. */
+  readonly clock: Clock | 'cuda-events';
   readonly settings: BenchSettings;
   /** Streaming-read bandwidth measured on the spot, GB/s, when it was measured. */
   readonly bandwidthCeilingGBps?: number;
+  /** Compute ceiling (a matrix product) measured on the spot, TFLOP/s, when it was measured; matmulCeiling says what ran. */
+  readonly matmulCeilingTflops?: number;
+  readonly matmulCeiling?: MatmulCeilingRecord;
+  /** Fixed costs of timed work (src/bench/overhead.ts: shape to median ms), when measured (bench --overhead). */
+  readonly fixedCostsMs?: Readonly<Record<string, number>>;
   readonly suite: {
     readonly name: string;
     readonly description: string;
@@ -105,48 +147,189 @@ export class ResultFileError extends Error {
   override name = 'ResultFileError';
 }
 
+/** The largest result file the page reads (README, "Limits"); bigger ones are refused before parsing. */
+export const MAX_RESULT_BYTES = 16 * 2 ** 20;
+/** The most entries a result file may hold (the page tables and charts every one). */
+export const MAX_RESULT_ENTRIES = 5000;
+/** The most chart points a file may need: distinct labels × distinct axis values (charts are that grid). */
+export const MAX_RESULT_CHART_CELLS = 200_000;
+
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
+/** A short rendering of a value for messages, as problem.json's messages give it. */
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined)
+    return String(value);
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
+
 /**
- * Check that parsed JSON is a result file this version reads; throws a ResultFileError naming the
- * first problem (the file name is given by the caller for the message).
+ * Field checks in problem.json's message style: "entries[3].timing.medianMs ("abc") must be a
+ * finite number", "device.adapter.description is missing". Each reads one field once.
  */
-export function parseResultFile(json: unknown, fileName = 'result file'): BenchResultFile {
-  const fail = (what: string): never => {
-    throw new ResultFileError(`${fileName}: ${what}`);
-  };
-  if (!isObject(json)) return fail('not a JSON object');
-  if (json.schema !== RESULT_SCHEMA) fail(`"schema" is ${JSON.stringify(json.schema)}, expected "${RESULT_SCHEMA}"`);
-  if (json.version !== RESULT_VERSION)
-    fail(`"version" is ${JSON.stringify(json.version)}, this page reads ${RESULT_VERSION}`);
-  if (!isObject(json.device) || !isObject(json.device.adapter)) fail('"device.adapter" is missing');
-  if (!isObject(json.suite) || typeof json.suite.name !== 'string') fail('"suite.name" is missing');
-  if (!Array.isArray(json.entries)) return fail('"entries" is not an array');
-  for (const [i, e] of (json.entries as unknown[]).entries()) {
-    if (!isObject(e)) return fail(`entries[${i}] is not an object`);
-    if (typeof e.label !== 'string') fail(`entries[${i}].label is not a string`);
-    if (typeof e.axisValue !== 'number') fail(`entries[${i}].axisValue is not a number`);
-    if (e.status !== 'ok' && e.status !== 'skipped' && e.status !== 'failed')
-      fail(`entries[${i}].status is ${JSON.stringify(e.status)}`);
-    if (e.status === 'ok') {
-      const t = e.timing;
-      if (!isObject(t)) return fail(`entries[${i}].timing is missing`);
-      for (const k of ['medianMs', 'p10Ms', 'p90Ms', 'minMs']) {
-        if (typeof t[k] !== 'number' || !Number.isFinite(t[k]))
-          fail(`entries[${i}].timing.${k} is not a finite number`);
-      }
-      for (const k of ['warmupSamplesMs', 'samplesMs', 'batches']) {
-        const a = t[k];
-        if (a !== undefined && !(Array.isArray(a) && a.every((x) => typeof x === 'number' && Number.isFinite(x))))
-          fail(`entries[${i}].timing.${k} is not an array of finite numbers`);
-      }
+class FieldChecker {
+  constructor(private readonly fileName: string) {}
+
+  fail(message: string): never {
+    throw new ResultFileError(`${this.fileName}: ${message}`);
+  }
+
+  private wrong(path: string, v: unknown, what: string): never {
+    if (v === undefined) this.fail(`${path} is missing`);
+    return this.fail(`${path} (${show(v)}) must be ${what}`);
+  }
+
+  object(o: Record<string, unknown>, key: string, path: string): Record<string, unknown> {
+    const v = o[key];
+    return isObject(v) ? v : this.wrong(path, v, 'an object');
+  }
+
+  string(o: Record<string, unknown>, key: string, path: string, optional = false): void {
+    const v = o[key];
+    if (!(typeof v === 'string' || (optional && v === undefined))) this.wrong(path, v, 'a string');
+  }
+
+  boolean(o: Record<string, unknown>, key: string, path: string, optional = false): void {
+    const v = o[key];
+    if (!(typeof v === 'boolean' || (optional && v === undefined))) this.wrong(path, v, 'true or false');
+  }
+
+  /** A finite number (JSON has no Infinity); `nullable` also takes null (Infinity written by JSON.stringify). */
+  number(o: Record<string, unknown>, key: string, path: string, opts: { optional?: boolean; nullable?: boolean } = {}) {
+    const v = o[key];
+    if (opts.optional && v === undefined) return;
+    if (opts.nullable && v === null) return;
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.wrong(path, v, 'a finite number');
+  }
+
+  count(o: Record<string, unknown>, key: string, path: string): void {
+    const v = o[key];
+    if (!(typeof v === 'number' && Number.isInteger(v) && v >= 0)) this.wrong(path, v, 'a whole number');
+  }
+
+  numbers(o: Record<string, unknown>, key: string, path: string): void {
+    const a = o[key];
+    if (a === undefined) return;
+    if (!Array.isArray(a)) this.wrong(path, a, 'an array of finite numbers');
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      if (typeof x !== 'number' || !Number.isFinite(x)) this.wrong(`${path}[${i}]`, x, 'a finite number');
     }
   }
+
+  oneOf(o: Record<string, unknown>, key: string, path: string, allowed: readonly string[]): void {
+    const v = o[key];
+    if (typeof v !== 'string' || !allowed.includes(v))
+      this.wrong(path, v, `one of ${allowed.map((x) => `"${x}"`).join(', ')}`);
+  }
+}
+
+function checkEntry(f: FieldChecker, e: Record<string, unknown>, p: string): void {
+  f.string(e, 'config', `${p}.config`);
+  f.number(e, 'axisValue', `${p}.axisValue`);
+  f.object(e, 'problem', `${p}.problem`);
+  f.string(e, 'label', `${p}.label`);
+  f.string(e, 'kernel', `${p}.kernel`);
+  f.object(e, 'options', `${p}.options`);
+  f.string(e, 'ran', `${p}.ran`, true);
+  f.oneOf(e, 'status', `${p}.status`, ['ok', 'skipped', 'failed']);
+  f.string(e, 'reason', `${p}.reason`, e.status === 'ok');
+  if (e.status === 'ok' || e.timing !== undefined) {
+    const t = f.object(e, 'timing', `${p}.timing`);
+    for (const k of ['medianMs', 'p10Ms', 'p90Ms', 'minMs', 'maxMs', 'meanMs', 'warmupMs'])
+      f.number(t, k, `${p}.timing.${k}`);
+    f.count(t, 'runs', `${p}.timing.runs`);
+    f.count(t, 'repsPerRun', `${p}.timing.repsPerRun`);
+    for (const k of ['warmupSamplesMs', 'samplesMs', 'batches']) f.numbers(t, k, `${p}.timing.${k}`);
+  }
+  for (const k of ['bytesMoved', 'uniqueBytes', 'flops', 'gbPerS', 'tflopPerS'])
+    f.number(e, k, `${p}.${k}`, { optional: true });
+  const checks = e.checks;
+  if (checks === undefined) return;
+  if (!Array.isArray(checks)) f.fail(`${p}.checks (${show(checks)}) must be an array`);
+  for (let i = 0; i < checks.length; i++) {
+    const c = checks[i];
+    const cp = `${p}.checks[${i}]`;
+    if (!isObject(c)) f.fail(`${cp} (${show(c)}) must be an object`);
+    f.string(c, 'against', `${cp}.against`);
+    f.count(c, 'rows', `${cp}.rows`);
+    f.boolean(c, 'pass', `${cp}.pass`);
+    f.number(c, 'maxAbsErr', `${cp}.maxAbsErr`, { nullable: true });
+    f.number(c, 'maxRelErr', `${cp}.maxRelErr`, { nullable: true });
+    f.string(c, 'worst', `${cp}.worst`);
+  }
+}
+
+/**
+ * Check that parsed JSON is a result file this version reads: every field the page and the CSV
+ * export read, with its type, in one pass (time linear in the file); at most MAX_RESULT_ENTRIES
+ * entries and MAX_RESULT_CHART_CELLS chart points. Throws a ResultFileError naming the file, the
+ * field path and the value, in problem.json's message style. Fields it does not know are kept.
+ */
+export function parseResultFile(json: unknown, fileName = 'result file'): BenchResultFile {
+  const f = new FieldChecker(fileName);
+  if (!isObject(json)) return f.fail('not a JSON object');
+  if (json.schema !== RESULT_SCHEMA) f.fail(`"schema" is ${show(json.schema)}, expected "${RESULT_SCHEMA}"`);
+  if (json.version !== RESULT_VERSION) f.fail(`"version" is ${show(json.version)}, this page reads ${RESULT_VERSION}`);
+  f.string(json, 'createdAt', 'createdAt');
+  f.string(json, 'source', 'source');
+  const device = f.object(json, 'device', 'device');
+  const adapter = f.object(device, 'adapter', 'device.adapter');
+  for (const k of ['vendor', 'architecture', 'description']) f.string(adapter, k, `device.adapter.${k}`);
+  f.string(adapter, 'device', 'device.adapter.device', true);
+  f.boolean(adapter, 'isFallbackAdapter', 'device.adapter.isFallbackAdapter', true);
+  f.oneOf(json, 'clock', 'clock', ['timestamp-query', 'wall-clock', 'cuda-events']);
+  const settings = f.object(json, 'settings', 'settings');
+  for (const k of ['warmupMs', 'minRuns', 'budgetMs']) f.number(settings, k, `settings.${k}`);
+  f.number(json, 'bandwidthCeilingGBps', 'bandwidthCeilingGBps', { optional: true });
+  const positive = (o: Record<string, unknown>, key: string, path: string) => {
+    const v = o[key];
+    if (!(typeof v === 'number' && Number.isFinite(v) && v > 0))
+      f.fail(`${path} (${show(v)}) must be a finite positive number`);
+  };
+  if (json.matmulCeilingTflops !== undefined) positive(json, 'matmulCeilingTflops', 'matmulCeilingTflops');
+  if (json.matmulCeiling !== undefined) {
+    const mm = f.object(json, 'matmulCeiling', 'matmulCeiling');
+    positive(mm, 'tflops', 'matmulCeiling.tflops');
+    f.string(mm, 'variant', 'matmulCeiling.variant');
+    f.oneOf(mm, 'kind', 'matmulCeiling.kind', ['subgroup-matrix', 'f32-fma']);
+    f.count(mm, 'size', 'matmulCeiling.size');
+  }
+  const suite = f.object(json, 'suite', 'suite');
+  f.string(suite, 'name', 'suite.name');
+  f.string(suite, 'description', 'suite.description');
+  const axis = f.object(suite, 'axis', 'suite.axis');
+  f.string(axis, 'name', 'suite.axis.name');
+  f.boolean(axis, 'log', 'suite.axis.log');
+  const entries = json.entries;
+  if (!Array.isArray(entries)) return f.fail(`entries (${show(entries)}) must be an array`);
+  if (entries.length > MAX_RESULT_ENTRIES)
+    f.fail(`entries has ${entries.length} items; the page reads at most ${MAX_RESULT_ENTRIES}`);
+  const labels = new Set<string>();
+  const axisValues = new Set<number>();
+  for (let i = 0; i < entries.length; i++) {
+    const e: unknown = entries[i];
+    if (!isObject(e)) return f.fail(`entries[${i}] (${show(e)}) must be an object`);
+    checkEntry(f, e, `entries[${i}]`);
+    labels.add(e.label as string);
+    axisValues.add(e.axisValue as number);
+  }
+  if (labels.size * axisValues.size > MAX_RESULT_CHART_CELLS)
+    f.fail(
+      `entries have ${labels.size} labels and ${axisValues.size} axis values, ${labels.size * axisValues.size} chart points; ` +
+        `the page charts at most ${MAX_RESULT_CHART_CELLS}`,
+    );
   return json as unknown as BenchResultFile;
 }
 
 /** Parse text (a file's contents) into a result file. */
 export function parseResultText(text: string, fileName = 'result file'): BenchResultFile {
+  if (text.length > MAX_RESULT_BYTES)
+    throw new ResultFileError(
+      `${fileName}: ${text.length} characters, over the ${MAX_RESULT_BYTES / 2 ** 20} MiB limit for result files`,
+    );
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -197,7 +380,7 @@ export function resultToCsv(r: BenchResultFile): string {
       e.timing?.runs,
       e.gbPerS,
       e.tflopPerS,
-      e.checks?.every((c) => c.pass) === undefined ? '' : e.checks.every((c) => c.pass) ? 'PASS' : 'FAIL',
+      !e.checks || e.checks.length === 0 ? '' : e.checks.every((c) => c.pass) ? 'PASS' : 'FAIL',
       e.reason,
     ]
       .map(esc)

@@ -2,7 +2,8 @@ import { checkBufferPlan, readBuffer } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/context';
 import { GpuError, withErrorScopes } from '../gpu/errors';
 import type { KernelCost, KernelDescriptor, KernelOptions, PreparedKernel } from '../kernels/kernel';
-import { lseElements, type ProblemData, type ProblemSpec, qElements } from '../problem/problem';
+import { hashedKvProblem } from '../problem/hash-kv';
+import { lseElements, type ProblemData, qElements } from '../problem/problem';
 
 /**
  * Runs one kernel on one problem: refuse what cannot run here, prepare inside error scopes, run,
@@ -18,36 +19,41 @@ export interface KernelOutput {
   readonly cost: KernelCost;
 }
 
-/**
- * Throw when `kernel` cannot run `spec` on this device with these options, before anything is
- * allocated: a GpuError with the kernel's own refusal, or a GpuLimitError naming the buffer and the
- * limit it is over (or a GpuError for the plausibility budget).
- */
-function checkRunnable(
+/** The kernel's own refusal of this problem here: unsupported(), or hash-generated K/V it does not read. */
+function ownRefusal(
   gpu: GpuContext,
   kernel: KernelDescriptor,
-  spec: ProblemSpec,
-  options: KernelOptions = {},
-): void {
-  const why = kernel.unsupported(spec, gpu, options);
-  if (why) throw new GpuError(`${kernel.name}: ${why}`);
-  checkBufferPlan(gpu, kernel.buffers(spec, gpu, options), `${kernel.name} kernel`);
+  data: ProblemData,
+  options: KernelOptions,
+): string | null {
+  return kernel.unsupported(data.spec, gpu, options) ?? (kernel.readsHashedKv ? null : hashedKvProblem(data));
 }
 
 /**
- * Why `kernel` cannot run `spec` here (what checkRunnable would throw, without the kernel's name in
+ * Throw when `kernel` cannot run `data` on this device with these options, before anything is
+ * allocated: a GpuError with the kernel's own refusal, or a GpuLimitError naming the buffer and the
+ * limit it is over (or a GpuError for the plausibility budget).
+ */
+function checkRunnable(gpu: GpuContext, kernel: KernelDescriptor, data: ProblemData, options: KernelOptions): void {
+  const why = ownRefusal(gpu, kernel, data, options);
+  if (why) throw new GpuError(`${kernel.name}: ${why}`);
+  checkBufferPlan(gpu, kernel.buffers(data.spec, gpu, options), `${kernel.name} kernel`);
+}
+
+/**
+ * Why `kernel` cannot run `data` here (what checkRunnable would throw, without the kernel's name in
  * front of its own refusal), or null when it can.
  */
 export function kernelRefusal(
   gpu: GpuContext,
   kernel: KernelDescriptor,
-  spec: ProblemSpec,
+  data: ProblemData,
   options: KernelOptions = {},
 ): string | null {
-  const why = kernel.unsupported(spec, gpu, options);
+  const why = ownRefusal(gpu, kernel, data, options);
   if (why) return why;
   try {
-    checkBufferPlan(gpu, kernel.buffers(spec, gpu, options), `${kernel.name} kernel`);
+    checkBufferPlan(gpu, kernel.buffers(data.spec, gpu, options), `${kernel.name} kernel`);
     return null;
   } catch (e) {
     if (e instanceof GpuError) return e.message;
@@ -63,7 +69,7 @@ export async function prepareKernel(
   options: KernelOptions = {},
 ): Promise<PreparedKernel> {
   if (gpu.isLost) throw new GpuError('the WebGPU device was lost; acquire a new one');
-  checkRunnable(gpu, kernel, data.spec, options);
+  checkRunnable(gpu, kernel, data, options);
   return withErrorScopes(gpu.device, `${kernel.name}: prepare`, () => kernel.prepare(gpu, data, options));
 }
 

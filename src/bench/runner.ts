@@ -2,6 +2,7 @@ import type { BenchConfig, BenchSuite, BenchVariant } from '../../benches/suite'
 import type { GpuContext } from '../gpu/context';
 import type { PassOpener } from '../gpu/pass-opener';
 import { createTimer, type GpuTimer, MAX_TIMED_PASSES } from '../gpu/timer';
+import { uniqueBytes } from '../kernels/cost';
 import type { PreparedKernel } from '../kernels/kernel';
 import { generateProblemData } from '../problem/generate';
 import { specToInput } from '../problem/problem';
@@ -141,7 +142,7 @@ export async function runConfig(
 
   progress(0, '', 'generate');
   const spec = resolveProblem(config.input);
-  const data = generateProblemData(spec, settings.seed);
+  const data = generateProblemData(spec, settings.seed, config.kvSource);
   const reference = sampleReference(data, settings.checkRows);
   const entries: BenchEntry[] = [];
   let timing: NonNullable<BenchEntry['timing']> | undefined;
@@ -187,6 +188,7 @@ export async function runConfig(
             status: 'ok',
             timing,
             bytesMoved: output.cost.bytesMoved,
+            uniqueBytes: output.cost.uniqueBytes ?? uniqueBytes(spec),
             flops: output.cost.flops,
             gbPerS: output.cost.bytesMoved / seconds / 1e9,
             tflopPerS: output.cost.flops / seconds / 1e12,
@@ -215,11 +217,12 @@ const BATCH_MS = 50;
 /**
  * Warm up by time, choose repetitions per sample, then time until minRuns and the budget are met.
  * Samples are submitted in batches of back-to-back runs (each timed on its own), so the GPU does not
- * idle between samples while the CPU reads results back.
+ * idle between samples while the CPU reads results back. Also times the matrix products of
+ * matrix-product suites (src/bench/matmul/runner.ts), which only need `encode`.
  */
-async function timeKernel(
+export async function timeKernel(
   timer: GpuTimer,
-  prepared: PreparedKernel,
+  prepared: Pick<PreparedKernel, 'encode'>,
   settings: BenchSettings,
   hooks: BenchHooks,
   progress: (run: number, runs: number, phase: 'warmup' | 'timing') => void,

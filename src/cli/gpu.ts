@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { acquireGpu, type GpuContext } from '../gpu/context';
 import { dawnFlagsFromEnv, nodeGpu } from '../gpu/node-gpu';
+import { checkDawnFlags } from './args';
 
 /** SwiftShader's Vulkan driver as Debian's chromium package installs it. */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -10,8 +11,16 @@ export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
  * When Dawn finds no usable Vulkan driver and none was named (VK_ICD_FILENAMES / VK_DRIVER_FILES),
  * it tries SwiftShader from the chromium package once, and says so: correct results, no timings.
  */
+/** No WebGPU device could be had (no driver, or Dawn flags it refused): one line, exit 1. */
+export class GpuUnavailableError extends Error {
+  override name = 'GpuUnavailableError';
+}
+
 export async function cliGpu(dawnFlags: readonly string[], log: (s: string) => void): Promise<GpuContext> {
-  const flags = [...dawnFlagsFromEnv(), ...dawnFlags];
+  const fromEnv = dawnFlagsFromEnv();
+  checkDawnFlags(fromEnv, 'DAWN_FLAGS');
+  const flags = [...fromEnv, ...dawnFlags];
+  const withFlags = flags.length ? ` with Dawn flags ${flags.join(' ')}` : '';
   const acquire = async () =>
     acquireGpu(await nodeGpu(flags), {
       runtime: 'node (Dawn)',
@@ -20,14 +29,18 @@ export async function cliGpu(dawnFlags: readonly string[], log: (s: string) => v
   const named = process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES;
   const gpu = await acquire().catch(async (e: Error) => {
     if (named || !existsSync(SWIFTSHADER_ICD)) {
-      throw new Error(
-        `${e.message} Dawn found no usable Vulkan driver${named ? ` in ${named}` : ''}. Without a GPU, use ` +
+      throw new GpuUnavailableError(
+        `no WebGPU device${withFlags}: ${e.message} Dawn found no usable Vulkan driver${named ? ` in ${named}` : ''}. Without a GPU, use ` +
           `SwiftShader from the chromium package: VK_ICD_FILENAMES=${SWIFTSHADER_ICD} (apt-get install chromium libvulkan1).`,
       );
     }
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-    log(`no usable Vulkan driver: using SwiftShader (${SWIFTSHADER_ICD}); for correctness only, not timings`);
-    return acquire();
+    log(
+      `no WebGPU device${withFlags} (${e.message}): trying SwiftShader (${SWIFTSHADER_ICD}); for correctness only, not timings`,
+    );
+    return acquire().catch((again: Error) => {
+      throw new GpuUnavailableError(`no WebGPU device${withFlags}, not even SwiftShader: ${again.message}`);
+    });
   });
   log(`adapter: ${describeAdapter(gpu)}`);
   if (flags.length) log(`dawn flags: ${flags.join(' ')}`);

@@ -18,9 +18,26 @@ export const kernelOptionArgs = {
   subgroups: { type: 'string' },
   'stage-kv': { type: 'string' },
   'mma-shape': { type: 'string' },
+  'decode-lanes': { type: 'string' },
+  'decode-wg': { type: 'string' },
+  'decode-unroll': { type: 'string' },
+  'decode-prefetch': { type: 'string' },
+  'compute-units': { type: 'string' },
 } as const;
 
-/** --block-size, --split-k, --partition-size, --subgroup-matrix, --subgroups, --stage-kv and --mma-shape into KernelOptions. */
+/** A positive integer flag; undefined stays undefined. */
+function positive(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer (got ${v})`);
+  return n;
+}
+
+/**
+ * --block-size, --split-k, --partition-size, --subgroup-matrix, --subgroups, --stage-kv, --mma-shape
+ * and the paged decode kernel's --decode-lanes, --decode-wg, --decode-unroll, --decode-prefetch on|off
+ * and --compute-units N|adapter into KernelOptions.
+ */
 export function kernelOptionsFromArgs(v: {
   'block-size'?: string;
   'split-k'?: string;
@@ -29,16 +46,30 @@ export function kernelOptionsFromArgs(v: {
   subgroups?: string;
   'stage-kv'?: string;
   'mma-shape'?: string;
+  'decode-lanes'?: string;
+  'decode-wg'?: string;
+  'decode-unroll'?: string;
+  'decode-prefetch'?: string;
+  'compute-units'?: string;
 }): KernelOptions {
   const out: {
-    blockSize?: number;
-    splitK?: boolean | 'auto';
-    partitionSize?: number;
-    subgroupMatrix?: boolean;
-    subgroups?: boolean;
-    stageKv?: boolean;
-    mmaShape?: string;
+    -readonly [K in keyof KernelOptions]: KernelOptions[K];
   } = {};
+  const lanes = positive('decode-lanes', v['decode-lanes']);
+  if (lanes !== undefined) out.decodeLanes = lanes;
+  const wg = positive('decode-wg', v['decode-wg']);
+  if (wg !== undefined) out.decodeWg = wg;
+  const unroll = positive('decode-unroll', v['decode-unroll']);
+  if (unroll !== undefined) out.decodeUnroll = unroll;
+  const prefetch = onOff('decode-prefetch', v['decode-prefetch']);
+  if (prefetch !== undefined) out.decodePrefetch = prefetch;
+  const units = v['compute-units'];
+  if (units !== undefined) {
+    const n = Number(units);
+    if (units !== 'adapter' && !(Number.isInteger(n) && n >= 1))
+      throw new UsageError(`--compute-units must be a positive integer or adapter (got ${units})`);
+    out.computeUnits = units === 'adapter' ? 'adapter' : n;
+  }
   const matrix = onOff('subgroup-matrix', v['subgroup-matrix']);
   if (matrix !== undefined) out.subgroupMatrix = matrix;
   const subgroups = onOff('subgroups', v.subgroups);

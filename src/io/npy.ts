@@ -40,9 +40,15 @@ const DTYPES: Readonly<Record<string, { dtype: NpyDtype; bytes: number }>> = {
 
 type PyValue = string | boolean | number | PyValue[] | { [key: string]: PyValue };
 
+const WORD = /True|False|-?\d+L?/y;
+
+/** Nesting a real header never reaches ({'shape': (...)} is 2 deep); deeper is refused, not recursed into. */
+const MAX_HEADER_DEPTH = 8;
+
 /** A parser for the Python literals that appear in .npy headers: dicts, tuples, lists, strings, ints, booleans. */
 class HeaderParser {
   private pos = 0;
+  private depth = 0;
   constructor(
     private readonly text: string,
     private readonly fail: (msg: string) => never,
@@ -63,12 +69,17 @@ class HeaderParser {
   private value(): PyValue {
     this.skipSpace();
     const c = this.text[this.pos];
-    if (c === '{') return this.dict();
-    if (c === '(' || c === '[') return this.sequence(c === '(' ? ')' : ']');
+    if (c === '{' || c === '(' || c === '[') {
+      if (++this.depth > MAX_HEADER_DEPTH) this.fail(`malformed header: nested deeper than ${MAX_HEADER_DEPTH} levels`);
+      const v = c === '{' ? this.dict() : this.sequence(c === '(' ? ')' : ']');
+      this.depth--;
+      return v;
+    }
     if (c === "'" || c === '"') return this.string();
-    const rest = this.text.slice(this.pos);
-    const word = /^(True|False|-?\d+L?)/.exec(rest);
-    if (!word) this.fail(`malformed header: unexpected ${JSON.stringify(rest.slice(0, 10))}`);
+    // A sticky regex at pos, not a slice of the rest: parsing stays linear in the header's length.
+    WORD.lastIndex = this.pos;
+    const word = WORD.exec(this.text);
+    if (!word) this.fail(`malformed header: unexpected ${JSON.stringify(this.text.slice(this.pos, this.pos + 10))}`);
     this.pos += word[0].length;
     if (word[0] === 'True') return true;
     if (word[0] === 'False') return false;

@@ -22,19 +22,26 @@ import type { KernelOptions } from './kernel';
  *     sequence and computing on it: with many query heads per KV head (MQA) the FLOPs, not the
  *     bytes, bound it (MQA 32:1 on the H100: 0.29 TB/s but 9.2 TFLOP/s). The
  *     shared pass reaches its rate only with enough work items and full row tiles: its rate is
- *     scaled by sqrt(items / AUTO_TARGET_ITEMS) (at most 1) and sqrt(used rows / tile rows), a fit
- *     to the H100's hydragen-batch, hydragen-prefix, decode-anchors and auto-choice runs (e.g. MHA
- *     with 16 sequences: 32 work items of 16 rows in 64-row tiles ran at 0.65 TFLOP/s).
- * The rates are the ones measured on the H100 under Dawn (f16, D 128, benches/results/h100-*):
- * with tensor cores and the decode kernel, GQA 4:1 decode comes out even (paged is chosen; the
- * measured times were within 5% either way), MHA goes to Hydragen and MQA to paged; with the
- * portable kernels of both, GQA 4:1 goes to Hydragen, which also measured faster there.
+ *     scaled by sqrt(items / AUTO_TARGET_ITEMS) (at most 1) and by used rows / tile rows, a fit to
+ *     the H200's decode-anchors and auto-choice runs of the current kernels (MHA with 16
+ *     sequences: 32 work items of 16 rows in 64-row tiles ran the whole Hydragen at 2.0 TFLOP/s,
+ *     0.036 of its 55; the model says 0.0625) plus a fixed cost for Hydragen's extra pass.
+ * The rates are the ones measured on an H200 under Dawn (f16, D 128, benches/results/h200-*-f16*):
+ * with tensor cores and the decode kernel, GQA 4:1, MHA and MQA decode with 128 sequences on a
+ * 4096-token prefix go to Hydragen (measured 1.5-2.3x faster), MHA with 16 sequences on 1024 to
+ * paged (measured 2.7x faster); with the portable kernels of both, GQA 4:1 goes to Hydragen.
  * `npm run bench -- --suite auto-choice` times `auto` beside the manual choices on any GPU.
  */
 
 export const MIN_SHARERS = 4;
 export const MIN_SHARED_TOKENS = 256;
 export const MIN_SAVED_FRACTION = 0.5;
+/**
+ * Hydragen runs one pass more than paged with split-K (shared, unique, merge against paged and its
+ * merge): a fixed cost that decides small problems. On the H200 a whole paged decode at B 1 P 4096
+ * took 34 µs (paged-ladder), nearly all of it fixed costs of its two passes.
+ */
+export const HYDRAGEN_EXTRA_PASS_S = 10e-6;
 
 /** Which kernels would run: Hydragen's shared kernel on tensor cores or not, paged's decode kernel or not. */
 export interface KernelPaths {
@@ -60,23 +67,25 @@ export function sharedPassEfficiency(spec: ProblemSpec, rows: number, length: nu
       : Math.max(1, Math.min(Math.ceil(AUTO_TARGET_ITEMS / unsplit), Math.floor(length / AUTO_MIN_CHUNK)));
   const items = unsplit * split;
   const fill = rows / (tiles * HYDRAGEN_TILE_ROWS);
-  return Math.min(1, Math.sqrt(items / AUTO_TARGET_ITEMS)) * Math.sqrt(fill);
+  return Math.min(1, Math.sqrt(items / AUTO_TARGET_ITEMS)) * fill;
 }
 
 export const RATES = {
   /**
-   * decode-anchors: 12.0-15.4 TFLOP/s (H100, K/V loaded from the pool). The staged kernel, now the
-   * default, measured 11.7-15.8 TFLOP/s on an H200 (auto-choice, hydragen-staging): left at 14.
+   * hydragen-ladder on an H200 (benches/results/h200-hydragen-ladder-f16-run3.json), the default shape
+   * (K/V staged with padded rows and prefetch, Q in registers, the softmax written out): 57.8 and
+   * 66.3 TFLOP/s on GQA 4:1 at P 16384 (B 128, 512), 46.9 on MHA B 128. (The H100's older kernel:
+   * 12.0-15.4.)
    */
-  hydragenTensorCores: 14e12,
+  hydragenTensorCores: 55e12,
   /** decode-anchors, hydragen (portable): 3.8-4.3 TFLOP/s. */
   hydragenPortable: 4e12,
-  /** decode-anchors: 3.4-3.7 TB/s logical (shared blocks partly served by L2). */
-  pagedSubgroups: 3.5e12,
+  /** paged-ladder on an H200, the default decode kernel (8 lanes a token, prefetch): 3.49-3.77 TB/s unshared. */
+  pagedSubgroups: 3.6e12,
   /** decode-anchors, paged (portable): 0.75-0.81 TB/s. */
   pagedPortable: 0.78e12,
-  /** FLOP/s of the decode kernel: decode-anchors B 512, 14.6 TFLOP/s (GQA 4:1, where bytes and FLOPs both bind). */
-  pagedSubgroupsFlops: 14.5e12,
+  /** FLOP/s of the decode kernel: paged-ladder on an H200, shared B 512 P 16384, 19 TFLOP/s (7.33 ms). */
+  pagedSubgroupsFlops: 19e12,
   /** FLOP/s of the portable paged kernel: decode-anchors, 3.1-3.2 TFLOP/s. */
   pagedPortableFlops: 3.2e12,
 } as const;
@@ -123,9 +132,9 @@ export function chooseKernel(
     best.sharers * (spec.headsQ / spec.headsKV) * spec.queriesPerSeq,
     best.length,
   );
-  const ratio = flops / (flopRate * efficiency) / pagedTime;
+  const ratio = (flops / (flopRate * efficiency) + HYDRAGEN_EXTRA_PASS_S) / pagedTime;
   const pays = ratio < 1;
-  const rates = `${flopRate / 1e12} TFLOP/s ${paths.hydragenTensorCores ? 'on tensor cores' : 'portable'} x ${efficiency.toFixed(2)} for its work shape vs ${byteRate / 1e12} TB/s and ${pagedFlopRate / 1e12} TFLOP/s ${paths.pagedSubgroups ? 'decode kernel' : 'portable'}, bound by ${pagedBound}`;
+  const rates = `${flopRate / 1e12} TFLOP/s ${paths.hydragenTensorCores ? 'on tensor cores' : 'portable'} x ${efficiency.toFixed(2)} for its work shape + ${HYDRAGEN_EXTRA_PASS_S * 1e6} µs for its extra pass vs ${byteRate / 1e12} TB/s and ${pagedFlopRate / 1e12} TFLOP/s ${paths.pagedSubgroups ? 'decode kernel' : 'portable'}, bound by ${pagedBound}`;
   if (best.sharers >= MIN_SHARERS && best.length >= MIN_SHARED_TOKENS && saved >= MIN_SAVED_FRACTION && pays) {
     return {
       kernel: 'hydragen',

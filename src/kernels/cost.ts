@@ -1,4 +1,11 @@
-import { lseElements, type ProblemSpec, qElements, sequenceLengths, visibleKeys } from '../problem/problem';
+import {
+  kvBytesPerElement,
+  lseElements,
+  type ProblemSpec,
+  qElements,
+  sequenceLengths,
+  visibleKeys,
+} from '../problem/problem';
 
 /**
  * Cost formulas shared by the kernel descriptors.
@@ -35,3 +42,13 @@ export function perSegmentKvBytes(spec: ProblemSpec, kvBytesPerElement: number):
   const tokens = spec.segments.filter((s) => used.has(s.id)).reduce((a, s) => a + s.length, 0);
   return 2 * tokens * spec.headsKV * spec.headDim * kvBytesPerElement;
 }
+
+/**
+ * The problem's unique bytes: Q read once, O and LSE written once, and each K/V byte of every
+ * segment once, at the problem's K/V dtype. What a kernel must move at the very least, whatever its
+ * algorithm: the "% ceiling" of the bench tables divides this (not bytesMoved) by the time, so a
+ * kernel that reads a shared prefix once per sequence, its repeats served by the GPU's cache, is not
+ * credited with more than 100% of the streaming-read ceiling.
+ */
+export const uniqueBytes = (spec: ProblemSpec): number =>
+  queryOutputBytes(spec) + perSegmentKvBytes(spec, kvBytesPerElement(spec.kvDtype));

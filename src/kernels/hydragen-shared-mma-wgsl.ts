@@ -67,6 +67,22 @@ export interface MmaShape {
   readonly prefetch?: boolean;
   /** f32 elements added to each row of the scores (a multiple of 4); default pad / 2. */
   readonly sPad?: number;
+  /**
+   * Staged only: the queries' fragments stay in registers for the whole chunk instead of being
+   * loaded from workgroup memory every step; they are staged once through the K/V area, so the
+   * queries need no workgroup memory of their own. Default false.
+   */
+  readonly qInRegisters?: boolean;
+  /**
+   * Softmax written out: each lane reads its scores of a step once into named registers (columns
+   * interleaved between a row's lanes), instead of two loops that read them twice. Default false.
+   */
+  readonly unrolledSoftmax?: boolean;
+  /**
+   * With unrolledSoftmax: steps a row sees whole skip the masks, and exp(x - m) is one fused
+   * multiply-add and an exp2. Default false.
+   */
+  readonly fastSoftmax?: boolean;
 }
 
 /** The scores' row padding of a shape (f32 elements). */
@@ -82,6 +98,9 @@ export function mmaShapeName(s: Omit<MmaShape, 'headDim'>): string {
     ...((s.pad ?? 0) > 0 ? [`pad${s.pad}`] : []),
     ...(s.sPad !== undefined && s.sPad !== (s.pad ?? 0) / 2 ? [`spad${s.sPad}`] : []),
     ...(s.prefetch ? ['prefetch'] : []),
+    ...(s.qInRegisters ? ['qreg'] : []),
+    ...(s.unrolledSoftmax ? ['unroll'] : []),
+    ...(s.fastSoftmax ? ['fast'] : []),
   ].join(' ');
 }
 
@@ -95,6 +114,9 @@ export function parseMmaShapeName(name: string): Omit<MmaShape, 'headDim'> | str
   let pad = 0;
   let sPad: number | undefined;
   let prefetch = false;
+  let qInRegisters = false;
+  let unrolledSoftmax = false;
+  let fastSoftmax = false;
   for (const w of words) {
     const m = /^(sg|rb|s|pad|spad)(\d+)$/.exec(w);
     const n = Number(m?.[2]);
@@ -106,7 +128,11 @@ export function parseMmaShapeName(name: string): Omit<MmaShape, 'headDim'> | str
     else if (w === 'staged') staged = true;
     else if (w === 'pool') staged = false;
     else if (w === 'prefetch') prefetch = true;
-    else return `"${w}" is not part of a shape name (sgN rbN sN staged|pool [padN] [spadN] [prefetch])`;
+    else if (w === 'qreg') qInRegisters = true;
+    else if (w === 'unroll') unrolledSoftmax = true;
+    else if (w === 'fast') fastSoftmax = true;
+    else
+      return `"${w}" is not part of a shape name (sgN rbN sN staged|pool [padN] [spadN] [prefetch] [qreg] [unroll] [fast])`;
   }
   if (subgroups === 0 || step === 0 || staged === undefined)
     return `"${name}" needs sgN, sN and staged or pool, e.g. "sg4 rb1 s32 staged pad8"`;
@@ -118,6 +144,9 @@ export function parseMmaShapeName(name: string): Omit<MmaShape, 'headDim'> | str
     ...(pad > 0 ? { pad } : {}),
     ...(sPad !== undefined && sPad !== pad / 2 ? { sPad } : {}),
     ...(prefetch ? { prefetch } : {}),
+    ...(qInRegisters ? { qInRegisters } : {}),
+    ...(unrolledSoftmax ? { unrolledSoftmax } : {}),
+    ...(fastSoftmax ? { fastSoftmax } : {}),
   };
 }
 
@@ -138,7 +167,8 @@ export function mmaLayout(s: MmaShape) {
     sStride,
     pStride,
     /** Bytes of the f16 arrays (Q, P, staged K/V) and of the f32 array (S), without the 16-byte flag. */
-    f16Bytes: rows * qStride * 2 + rows * pStride * 2 + (s.staged ? 2 * s.step * kvStride * 2 : 0),
+    f16Bytes:
+      (s.qInRegisters ? 0 : rows * qStride * 2) + rows * pStride * 2 + (s.staged ? 2 * s.step * kvStride * 2 : 0),
     f32Bytes: rows * sStride * 4,
   };
 }
@@ -161,6 +191,11 @@ export function mmaShapeProblem(s: MmaShape): string | null {
   const sPad = sPadOf(s);
   if (!Number.isInteger(sPad) || sPad < 0 || sPad % 4 !== 0) return `sPad ${sPad} must be 0 or a multiple of 4`;
   if (s.prefetch && !s.staged) return 'prefetch needs staged K/V';
+  if (s.fastSoftmax && !s.unrolledSoftmax) return 'fastSoftmax needs unrolledSoftmax';
+  if (s.qInRegisters && !s.staged) return 'qInRegisters needs staged K/V (the queries are staged through it)';
+  const l = mmaLayout(s);
+  if (s.qInRegisters && l.rows * l.qStride > 2 * s.step * l.kvStride)
+    return `qInRegisters: the tile's ${l.rows} query rows do not fit the K/V area of a ${s.step}-key step`;
   return null;
 }
 
@@ -179,8 +214,10 @@ export function hydragenSharedMmaWgsl(s: MmaShape): string {
   const WORDS = (STEP * D) / 8; // 16-byte words of a step's K (or V)
   const WPL = Math.ceil(WORDS / WG); // words a lane copies a step
   // Where a step's K/V matrices are loaded from (offset of the step's first key, and the row stride).
-  const kSrc = staged ? '&k_sh, ' : '&kv_k, kbase + ';
-  const vSrc = staged ? '&v_sh, ' : '&kv_v, kbase + ';
+  const kSrc = staged ? '&kv_sh, ' : '&kv_k, kbase + ';
+  const vSrc = staged ? '&kv_sh, V_OFF + ' : '&kv_v, kbase + ';
+  const qreg = s.qInRegisters === true;
+  const qArr = qreg ? 'kv_sh' : 'q_sh'; // where the queries are staged
   const KS = staged ? 'KV_STRIDE' : 'HEAD_DIM';
   const DT = range(D / 16); // 16-column blocks of D (output matrices)
   const KT = range(STEP / 16); // 16-key blocks of a step
@@ -194,18 +231,41 @@ export function hydragenSharedMmaWgsl(s: MmaShape): string {
   const result = 'subgroup_matrix_result<f32, 16, 16>';
   const rowOff = (rb: number, stride: string) => (rb === 0 ? '' : ` + ${rb * 16}u * ${stride}`);
 
+  // Q in registers: the D / 16 fragments of each row block, loaded once; the loop over D written out.
+  const qFragments = qreg
+    ? RBS.flatMap((rb) =>
+        DT.map(
+          (d) =>
+            `  let ql${rb}_${d} = subgroupMatrixLoad<${left}, row_major>(&kv_sh, q_off${rowOff(rb, 'Q_STRIDE')} + ${d * 16}u, Q_STRIDE);`,
+        ),
+      )
+    : [];
+  const initScores = RBS.flatMap((rb) => KT.map((k) => `    var s${rb}_${k} = ${result}();`));
+  // S += Q K^T over D: from Q's fragments in registers (written out), or loaded every step (a loop).
+  const product = qreg
+    ? DT.flatMap((d) =>
+        KT.flatMap((k) => [
+          `    let kr${d}_${k} = subgroupMatrixLoad<${right}, col_major>(&kv_sh, ${k * 16}u * KV_STRIDE + ${d * 16}u, KV_STRIDE);`,
+          ...RBS.map(
+            (rb) => `    s${rb}_${k} = subgroupMatrixMultiplyAccumulate(ql${rb}_${d}, kr${d}_${k}, s${rb}_${k});`,
+          ),
+        ]),
+      )
+    : [
+        '    for (var dt = 0u; dt < D16; dt++) {',
+        ...RBS.map(
+          (rb) =>
+            `      let ql${rb} = subgroupMatrixLoad<${left}, row_major>(&q_sh, q_off${rowOff(rb, 'Q_STRIDE')} + dt * 16u, Q_STRIDE);`,
+        ),
+        ...KT.flatMap((k) => [
+          `      let kr${k} = subgroupMatrixLoad<${right}, col_major>(${kSrc}${k * 16}u * ${KS} + dt * 16u, ${KS});`,
+          ...RBS.map((rb) => `      s${rb}_${k} = subgroupMatrixMultiplyAccumulate(ql${rb}, kr${k}, s${rb}_${k});`),
+        ]),
+        '    }',
+      ];
   const scores = [
-    ...RBS.flatMap((rb) => KT.map((k) => `    var s${rb}_${k} = ${result}();`)),
-    '    for (var dt = 0u; dt < D16; dt++) {',
-    ...RBS.map(
-      (rb) =>
-        `      let ql${rb} = subgroupMatrixLoad<${left}, row_major>(&q_sh, q_off${rowOff(rb, 'Q_STRIDE')} + dt * 16u, Q_STRIDE);`,
-    ),
-    ...KT.flatMap((k) => [
-      `      let kr${k} = subgroupMatrixLoad<${right}, col_major>(${kSrc}${k * 16}u * ${KS} + dt * 16u, ${KS});`,
-      ...RBS.map((rb) => `      s${rb}_${k} = subgroupMatrixMultiplyAccumulate(ql${rb}, kr${k}, s${rb}_${k});`),
-    ]),
-    '    }',
+    ...initScores,
+    ...product,
     ...RBS.flatMap((rb) =>
       KT.map(
         (k) =>
@@ -227,13 +287,13 @@ export function hydragenSharedMmaWgsl(s: MmaShape): string {
       ]),
     ),
   ];
-  // Copy a step's K and V rows (STEP x D f16 each) into k_sh / v_sh, 8 values a 16-byte word.
+  // Copy a step's K and V rows (STEP x D f16 each) into kv_sh (K, then V at V_OFF), 8 values a 16-byte word.
   const half2 = (w: string) => `bitcast<vec2<f16>>(${w})`;
-  const storeWord = (sh: string, word: string, at: string) =>
+  const storeWord = (name: string, word: string, at: string) =>
     ['x', 'y', 'z', 'w'].flatMap((c, i) => [
-      `      let ${sh}${c} = ${half2(`${word}.${c}`)};`,
-      `      ${sh}[${at} + ${2 * i}u] = ${sh}${c}.x;`,
-      `      ${sh}[${at} + ${2 * i + 1}u] = ${sh}${c}.y;`,
+      `      let ${name}${c} = ${half2(`${word}.${c}`)};`,
+      `      kv_sh[${at} + ${2 * i}u] = ${name}${c}.x;`,
+      `      kv_sh[${at} + ${2 * i + 1}u] = ${name}${c}.y;`,
     ]);
   const wordAt = (e: string) => `(${e} / (HEAD_DIM / 8u)) * KV_STRIDE + (${e} % (HEAD_DIM / 8u)) * 8u`;
   const copyDirect = [
@@ -241,8 +301,8 @@ export function hydragenSharedMmaWgsl(s: MmaShape): string {
     '      let wk = kv_k4[kbase / 8u + e];',
     '      let wv = kv_v4[kbase / 8u + e];',
     `      let at = ${wordAt('e')};`,
-    ...storeWord('k_sh', 'wk', 'at'),
-    ...storeWord('v_sh', 'wv', 'at'),
+    ...storeWord('hk', 'wk', 'at'),
+    ...storeWord('hv', 'wv', 'V_OFF + at'),
     '    }',
   ];
   // Prefetch: lane words j = lid + j * WG (clamped to the step; the extra lanes' stores are skipped).
@@ -255,13 +315,13 @@ export function hydragenSharedMmaWgsl(s: MmaShape): string {
   const copyPrefetched = J.flatMap((j) => [
     `    if (lid + ${j * WG}u < WORDS) {`,
     `      let at = ${wordAt(`(lid + ${j * WG}u)`)};`,
-    ...storeWord('k_sh', `pk${j}`, 'at'),
-    ...storeWord('v_sh', `pv${j}`, 'at'),
+    ...storeWord('hk', `pk${j}`, 'at'),
+    ...storeWord('hv', `pv${j}`, 'V_OFF + at'),
     '    }',
   ]);
   const stage = staged
     ? [
-        "    workgroupBarrier(); // the previous step's loads of k_sh / v_sh are done",
+        "    workgroupBarrier(); // the previous step's loads of kv_sh are done",
         ...(prefetch ? copyPrefetched : copyDirect),
         '    workgroupBarrier();',
         ...(prefetch
@@ -308,6 +368,64 @@ export function hydragenSharedMmaWgsl(s: MmaShape): string {
     '  }',
     '  workgroupBarrier();',
   ]);
+  // A lane's scores of a step: two loops over its columns, or written out with each score read once
+  // into a register (column i * LPR + part: a row's lanes interleaved, so neighbouring lanes read
+  // neighbouring words).
+  const loopMax = [
+    '    var mx = NEG_BIG;',
+    '    for (var c = part * COLS; c < part * COLS + COLS; c++) {',
+    '      if (t0 + c < me.vis) { mx = max(mx, s_sh[s_off + r * S_STRIDE + c]); }',
+    '    }',
+  ];
+  const loopExp = [
+    '    var sum = 0.0;',
+    '    for (var c = part * COLS; c < part * COLS + COLS; c++) {',
+    '      let p = select(0.0, exp(s_sh[s_off + r * S_STRIDE + c] - m_ref), t0 + c < me.vis);',
+    '      p_sh[p_off + r * P_STRIDE + c] = f16(p);',
+    '      sum += p;',
+    '    }',
+  ];
+  const CI = range(COLS);
+  const col = (i: number) => `${i * LPR}u + part`;
+  const fast = s.fastSoftmax === true;
+  const maxOf = CI.slice(1).reduce((a, i) => `max(${a}, x${i})`, 'x0');
+  const load = (i: number) => `s_sh[srow + ${col(i)}]`;
+  const masked = (i: number) => `${col(i)} < seen`;
+  // fast: a row that sees the whole step (all but a chunk's last step, away from causal edges) skips the masks.
+  const unrolledMax = [
+    '    let srow = s_off + r * S_STRIDE;',
+    '    let seen = me.vis - min(me.vis, t0); // keys of this step the row sees',
+    ...(fast
+      ? [
+          '    let whole = seen >= STEP;',
+          ...CI.map((i) => `    var x${i} = NEG_BIG;`),
+          '    if (whole) {',
+          ...CI.map((i) => `      x${i} = ${load(i)};`),
+          '    } else {',
+          ...CI.map((i) => `      x${i} = select(NEG_BIG, ${load(i)}, ${masked(i)});`),
+          '    }',
+        ]
+      : CI.map((i) => `    let x${i} = select(NEG_BIG, ${load(i)}, ${masked(i)});`)),
+    `    var mx = ${maxOf};`,
+  ];
+  // fast: exp(x - m) as exp2(x * log2(e) - m * log2(e)), a fused multiply-add and an exp2.
+  const expOf = (i: number) => (fast ? `exp2(fma(x${i}, LOG2E, -m2))` : `exp(x${i} - m_ref)`);
+  const unrolledExp = [
+    '    let prow = p_off + r * P_STRIDE;',
+    ...(fast
+      ? [
+          '    let m2 = m_ref * LOG2E;',
+          ...CI.map((i) => `    var e${i} = 0.0;`),
+          '    if (whole) {',
+          ...CI.map((i) => `      e${i} = ${expOf(i)};`),
+          '    } else {',
+          ...CI.map((i) => `      e${i} = select(0.0, ${expOf(i)}, ${masked(i)});`),
+          '    }',
+        ]
+      : CI.map((i) => `    let e${i} = select(0.0, ${expOf(i)}, ${masked(i)});`)),
+    ...CI.map((i) => `    p_sh[prow + ${col(i)}] = f16(e${i});`),
+    `    let sum = ${CI.map((i) => `e${i}`).join(' + ')};`,
+  ];
   // The two lanes of a row combine their halves; a lone lane has the whole row.
   const pair = (x: string, op: 'max' | 'add') =>
     LPR === 1 ? x : op === 'max' ? `max(${x}, subgroupShuffleXor(${x}, 1u))` : `(${x} + subgroupShuffleXor(${x}, 1u))`;
@@ -330,12 +448,13 @@ const COLS: u32 = ${COLS}u;          // keys (or columns) of a lane's part of a 
 const Q_STRIDE: u32 = ${L.qStride}u;  // f16 a row of q_sh
 const S_STRIDE: u32 = ${L.sStride}u;  // f32 a row of s_sh
 const P_STRIDE: u32 = ${L.pStride}u;  // f16 a row of p_sh
-${staged ? `const KV_STRIDE: u32 = ${L.kvStride}u; // f16 a row of k_sh / v_sh\nconst WORDS: u32 = ${WORDS}u;     // 16-byte words of a step's K (or V)\n` : ''}const MARGIN: f32 = ${RESCALE_MARGIN}.0;
+${staged ? `const KV_STRIDE: u32 = ${L.kvStride}u; // f16 a row of kv_sh\nconst V_OFF: u32 = STEP * KV_STRIDE; // V's rows in kv_sh\nconst WORDS: u32 = ${WORDS}u;     // 16-byte words of a step's K (or V)\n` : ''}const MARGIN: f32 = ${RESCALE_MARGIN}.0;
 const NEG_BIG: f32 = -3.0e38;
+const LOG2E: f32 = 1.4426950408889634;
 
 ${
   staged
-    ? `// The pool as 16-byte words (8 f16 each), copied a step at a time into k_sh / v_sh.
+    ? `// The pool as 16-byte words (8 f16 each), copied a step at a time into kv_sh.
 @group(0) @binding(2) var<storage, read> kv_k4: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read> kv_v4: array<vec4<u32>>;`
     : `@group(0) @binding(2) var<storage, read> kv_k: array<f16>;
@@ -343,14 +462,12 @@ ${
 }
 
 // Every workgroup variable a multiple of 16 bytes (see the header).
-var<workgroup> q_sh: array<f16, TILE_Q * Q_STRIDE>;        // the tile's queries, scaled, row-major
-var<workgroup> s_sh: array<f32, TILE_Q * S_STRIDE>;        // per subgroup: scores, or O in transit
+${qreg ? '' : "var<workgroup> q_sh: array<f16, TILE_Q * Q_STRIDE>;        // the tile's queries, scaled, row-major\n"}var<workgroup> s_sh: array<f32, TILE_Q * S_STRIDE>;        // per subgroup: scores, or O in transit
 var<workgroup> p_sh: array<f16, TILE_Q * P_STRIDE>;        // per subgroup: probabilities
 var<workgroup> rescale_sh: vec4<u32>;                      // x: some row raised its reference max
 ${
   staged
-    ? `var<workgroup> k_sh: array<f16, STEP * KV_STRIDE>;        // this step's K rows
-var<workgroup> v_sh: array<f16, STEP * KV_STRIDE>;        // this step's V rows
+    ? `var<workgroup> kv_sh: array<f16, 2u * STEP * KV_STRIDE>; // this step's K rows, then its V rows${qreg ? '; first the queries' : ''}
 `
     : ''
 }
@@ -368,10 +485,10 @@ ${prefetch ? `\n  // The first step's K/V words, in flight while the queries are
     var v = vec4<f32>(0.0);
     if (rr < item.row_count) { v = q[row_ref(item, rr).q_row * (HEAD_DIM / 4u) + e % (HEAD_DIM / 4u)] * params.scale; }
     let at = rr * Q_STRIDE + (e % (HEAD_DIM / 4u)) * 4u;
-    q_sh[at] = f16(v.x);
-    q_sh[at + 1u] = f16(v.y);
-    q_sh[at + 2u] = f16(v.z);
-    q_sh[at + 3u] = f16(v.w);
+    ${qArr}[at] = f16(v.x);
+    ${qArr}[at + 1u] = f16(v.y);
+    ${qArr}[at + 2u] = f16(v.z);
+    ${qArr}[at + 3u] = f16(v.w);
   }
   if (lid == 0u) { rescale_sh = vec4<u32>(0u); }
 
@@ -390,17 +507,14 @@ ${prefetch ? `\n  // The first step's K/V words, in flight while the queries are
   var l_run = 0.0;
 ${RBS.flatMap((rb) => DT.map((d) => `  var o${rb}_${d} = ${result}();`)).join('\n')}
   workgroupBarrier();
-
+${qreg ? `  // The queries' fragments, for the whole chunk (the loop's first barrier guards kv_sh's reuse).\n${qFragments.join('\n')}\n` : ''}
   for (var t0 = 0u; t0 < item.key_limit; t0 += STEP) {
     let kbase = item.kv_base4 * 4u + t0 * HEAD_DIM;
 ${[...stage, ...scores].join('\n')}
     workgroupBarrier();
 
     // Softmax against the reference max; raise it only past the margin.
-    var mx = NEG_BIG;
-    for (var c = part * COLS; c < part * COLS + COLS; c++) {
-      if (t0 + c < me.vis) { mx = max(mx, s_sh[s_off + r * S_STRIDE + c]); }
-    }
+${(s.unrolledSoftmax ? unrolledMax : loopMax).join('\n')}
     mx = ${pair('mx', 'max')};
     var alpha = 1.0;
     if (mx > m_ref + MARGIN) {
@@ -408,12 +522,7 @@ ${[...stage, ...scores].join('\n')}
       alpha = exp(m_ref - mx);
       m_ref = mx;
     }
-    var sum = 0.0;
-    for (var c = part * COLS; c < part * COLS + COLS; c++) {
-      let p = select(0.0, exp(s_sh[s_off + r * S_STRIDE + c] - m_ref), t0 + c < me.vis);
-      p_sh[p_off + r * P_STRIDE + c] = f16(p);
-      sum += p;
-    }
+${(s.unrolledSoftmax ? unrolledExp : loopExp).join('\n')}
     l_run = l_run * alpha + ${pair('sum', 'add')};
     // workgroupUniformLoad is also the barrier between the P writes above and the P loads below.
     if (workgroupUniformLoad(&rescale_sh).x != 0u) {

@@ -43,6 +43,12 @@ export interface SharedTiles {
   readonly prefetch?: boolean;
   /** Subgroup-matrix kernel only: f32 padding of the scores' rows (MmaShape.sPad). */
   readonly sPad?: number;
+  /** Subgroup-matrix kernel only: the queries' fragments held in registers (MmaShape.qInRegisters). */
+  readonly qInRegisters?: boolean;
+  /** Subgroup-matrix kernel only: the softmax written out (MmaShape.unrolledSoftmax). */
+  readonly unrolledSoftmax?: boolean;
+  /** Subgroup-matrix kernel only: unmasked whole steps and exp2 (MmaShape.fastSoftmax). */
+  readonly fastSoftmax?: boolean;
 }
 
 /** Register budgets of the shader (MAX_RD, MAX_SK in hydragen-shared.wgsl). */
@@ -106,7 +112,10 @@ export function chooseSharedTiles(
  * The order is from the H200 ladder in benches/results/README.md (suite hydragen-ladder).
  */
 export const MMA_SHAPES: readonly Omit<MmaShape, 'headDim'>[] = [
-  { subgroups: 2, step: 32, staged: true, rowBlocks: 2, pad: 8, sPad: 0 },
+  { subgroups: 4, step: 48, staged: true, pad: 8, prefetch: true, qInRegisters: true, unrolledSoftmax: true },
+  { subgroups: 4, step: 32, staged: true, pad: 8, prefetch: true, qInRegisters: true, unrolledSoftmax: true },
+  { subgroups: 4, step: 48, staged: true, pad: 8, prefetch: true, qInRegisters: true },
+  { subgroups: 4, step: 32, staged: true, pad: 8, prefetch: true, qInRegisters: true },
   { subgroups: 4, step: 32, staged: true, pad: 8, sPad: 0, prefetch: true },
   { subgroups: 4, step: 32, staged: true, pad: 8, sPad: 0 },
   { subgroups: 4, step: 64, staged: true },
@@ -119,15 +128,29 @@ export const MMA_SHAPES: readonly Omit<MmaShape, 'headDim'>[] = [
   { subgroups: 1, step: 32 },
 ];
 
-/** Shapes the H200 ladder (suite hydragen-ladder) times at D 128, in the order of its rungs. */
+/**
+ * Shapes the H200 ladder (suite hydragen-ladder) times at D 128, in the order of its rungs; the
+ * results and what each rung bought are in benches/results/README.md.
+ */
 export const MMA_LADDER: readonly Omit<MmaShape, 'headDim'>[] = [
   { subgroups: 4, step: 32, staged: true },
   { subgroups: 4, step: 32, staged: true, pad: 8, sPad: 0 },
   { subgroups: 4, step: 32, staged: true, pad: 8, sPad: 0, prefetch: true },
-  { subgroups: 2, step: 32, staged: true, rowBlocks: 2, pad: 8, sPad: 0 },
   { subgroups: 2, step: 32, staged: true, rowBlocks: 2, pad: 8, sPad: 0, prefetch: true },
-  { subgroups: 2, step: 16, staged: true, rowBlocks: 2, pad: 8 },
-  { subgroups: 2, step: 64, rowBlocks: 2, pad: 8, sPad: 0 },
+  { subgroups: 4, step: 32, staged: true, pad: 8, prefetch: true, qInRegisters: true },
+  { subgroups: 4, step: 48, staged: true, pad: 8, prefetch: true, qInRegisters: true },
+  { subgroups: 4, step: 48, staged: true, pad: 8, prefetch: true, qInRegisters: true, unrolledSoftmax: true },
+  { subgroups: 4, step: 32, staged: true, pad: 8, prefetch: true, qInRegisters: true, unrolledSoftmax: true },
+  {
+    subgroups: 4,
+    step: 48,
+    staged: true,
+    pad: 8,
+    prefetch: true,
+    qInRegisters: true,
+    unrolledSoftmax: true,
+    fastSoftmax: true,
+  },
 ];
 
 /** The subgroup-matrix kernel's shape of `tiles` (a `matrix` tile from matrixTilesFor). */
@@ -140,6 +163,9 @@ export const mmaShapeOf = (headDim: number, tiles: SharedTiles): MmaShape => ({
   ...((tiles.pad ?? 0) > 0 ? { pad: tiles.pad } : {}),
   ...(tiles.prefetch ? { prefetch: true } : {}),
   ...(tiles.sPad !== undefined ? { sPad: tiles.sPad } : {}),
+  ...(tiles.qInRegisters ? { qInRegisters: true } : {}),
+  ...(tiles.unrolledSoftmax ? { unrolledSoftmax: true } : {}),
+  ...(tiles.fastSoftmax ? { fastSoftmax: true } : {}),
 });
 
 /** The tiles that run shape `s` (the inverse of mmaShapeOf). */
@@ -153,6 +179,9 @@ export const tilesOfMmaShape = (s: Omit<MmaShape, 'headDim'>): SharedTiles => ({
   ...((s.pad ?? 0) > 0 ? { pad: s.pad } : {}),
   ...(s.prefetch ? { prefetch: true } : {}),
   ...(s.sPad !== undefined ? { sPad: s.sPad } : {}),
+  ...(s.qInRegisters ? { qInRegisters: true } : {}),
+  ...(s.unrolledSoftmax ? { unrolledSoftmax: true } : {}),
+  ...(s.fastSoftmax ? { fastSoftmax: true } : {}),
 });
 
 /** Why shape `s` does not fit this device at `headDim`; null when it does. */

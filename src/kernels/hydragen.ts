@@ -1,5 +1,6 @@
 import { checkBufferPlan, createOutputBuffer, uploadStorage } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/context';
+import { scaledQueryF16Problem } from '../problem/input-range';
 import { lseElements, type ProblemData, type ProblemSpec, qElements, sequenceLengths } from '../problem/problem';
 import { attentionFlops, perSegmentKvBytes, queryOutputBytes } from './cost';
 import { type HydragenPlan, planHydragen } from './hydragen-plan';
@@ -224,6 +225,9 @@ export function createHydragenKernel(config: HydragenConfig = {}): KernelDescrip
       const l = layout(spec, gpu, options);
       checkBufferPlan(gpu, bufferRequests(spec, l), `${name} kernel`);
       const { plan, format, tiles } = l;
+      // The tensor-core kernel stores q * scale as f16: refuse values outside its range, with the reason.
+      const range = tiles.matrix ? scaledQueryF16Problem(data) : null;
+      if (range) throw new Error(`${name}: ${range}`);
       const D = spec.headDim;
 
       const kv = packPool(data, l.pool.base, l.pool.elements, format);

@@ -22,6 +22,64 @@
  *     per step); at the end the teams are merged by the LSE rule through workgroup memory.
  * Tokens past the partition's end are never loaded (the load index is clamped to the last token
  * and the value masked); keys a causal row may not see get probability exactly 0.
+ *
+ * Variants (issue 12: on an H200 the default read 2.99-3.11 TB/s on unshared B 16/32 x 16640, 70%
+ * of FlashAttention-2's 4.26-4.43 TB/s and of our 4.37 TB/s streaming read; on an H100 the same
+ * kernel reached 88% of its ceiling, so the H200 needs more bytes in flight per SM). Each is a
+ * KernelOptions field (CLI --decode-*), timed side by side by the `paged-ladder` suite, whose
+ * labels are given here:
+ *   - the default before issue 12 (L16 W32 U4 on a 32-lane GPU, D 128, 4 rows): 16 lanes a token,
+ *     so one 16-byte K and one V load a lane a token; 2 teams of 16 in a 32-invocation workgroup;
+ *     4 tokens a team a step, i.e. 8 independent 16-byte loads a lane in flight, issued after that
+ *     step's block-table read. Now the default is L8 W32 U4 pf (below; the table says why).
+ *   - prefetch ("pf", decodePrefetch): software pipelining. A step first issues the next step's K/V
+ *     loads (whose block ids were read one step earlier) and the block-table reads of the step after,
+ *     then does this step's math on K/V loaded a step ago: 16 loads a lane in flight, and no step
+ *     waits for a table read before its loads. Costs twice the K/V registers.
+ *   - wider workgroups ("W64", "W128", decodeWg): 4 or 8 teams a workgroup; an SM then holds more
+ *     warps under its 32-workgroup limit (W32 caps it at 32 warps, half of an H100/H200 SM's 64).
+ *   - more tokens a step ("U8", decodeUnroll): 16 independent loads a lane without prefetching.
+ *   - fewer lanes a token ("L8", "L4", decodeLanes): 2 or 4 words a lane a row, so a lane issues
+ *     2-4 16-byte loads per token of K and of V, and the score butterfly has 3 or 2 shuffle rounds
+ *     over fewer lanes (shuffles per token and row: L16 2, L8 0.75, L4 0.25 warp instructions),
+ *     at the cost of more query/accumulator registers (rows x words, up to 16 when asked for).
+ *   - split-K from the GPU's size ("cu", computeUnits, in paged.ts): partitions sized so the grid
+ *     reaches compute units x 32 workgroups instead of the fixed 2048-workgroup rule with 512-token
+ *     partitions: fewer partials for the merge pass at B 32-512 (B 128 x 16640: 5 partitions of
+ *     3328, not 33 of 512), more parallelism at B 1-8.
+ *
+ * The first H200 run (2026-12-02, benches/results/h200-paged-ladder-f16.json; streaming ceiling
+ * 4368 GB/s in the same run; hashed f16 K/V, GQA 32:8, D 128; every entry passed its checks).
+ * Unshared B x 16640: TB/s and % of the ceiling; shared prefix (+256 each): median ms. `paged`
+ * was then L16 W32 U4 (fixed split rule); FlashAttention-2 on the same GPU model: B1 0.019 ms,
+ * B8 0.053 ms, B16 4.26 TB/s, B32 4.41, B128 4.43, B512 P16384 7.635 ms.
+ *   variant           | B1 P4096 | B8 P4096 | B16      | B32      | B128     | B512     | B512 P16384
+ *   paged (then)      | 0.0963   | 0.1130   | 3.00 69% | 3.13 72% | 3.12 71% | 3.16 72% | 9.37
+ *   L16 W32 U4 pf     | 0.0713   | 0.0927   | 3.10 71% | 3.31 76% | 3.35 77% | 3.45 79% | 9.09
+ *   L16 W64 U4        | 0.0604   | 0.0804   | 2.96 68% | 3.10 71% | 3.16 72% | 3.17 72% | 9.50
+ *   L16 W64 U4 pf     | 0.0475   | 0.0755   | 3.10 71% | 3.28 75% | 3.42 78% | 3.38 77% | 9.32
+ *   L16 W128 U4 pf    | 0.0366   | 0.0734   | 3.07 70% | 3.18 73% | 3.30 75% | 3.27 75% | 10.74
+ *   L16 W32 U8        | 0.1076   | 0.1248   | 2.40 55% | 2.57 59% | 2.70 62% | 2.75 63% | 11.00
+ *   L8 W32 U2         | 0.0807   | 0.0975   | 2.35 54% | 2.44 56% | 2.44 56% | 2.48 57% | 11.60
+ *   L8 W32 U4 pf      | 0.0575   | 0.0780   | 3.49 80% | 3.70 85% | 3.70 85% | 3.77 86% | 7.33
+ *   L8 W64 U4 pf      | 0.0423   | 0.0756   | 3.34 76% | 3.53 81% | 3.63 83% | 3.67 84% | 8.28
+ *   L4 W32 U2 pf      | 0.0758   | 0.1183   | 1.49 34% | 1.60 37% | 1.63 37% | 1.64 37% | 19.71
+ *   paged cu (then)   | 0.0437   | 0.0784   | 2.99 68% | 2.56 59% | 2.14 49% | 1.98 45% | 9.29
+ *   L16 W32 U4 pf cu  | 0.0382   | 0.0703   | 3.09 71% | 3.14 72% | 2.91 67% | 2.78 64% | 8.64
+ *   L16 W64 U4 pf cu  | 0.0344   | 0.0729   | 3.11 71% | 3.21 73% | 3.12 72% | 2.92 67% | 8.58
+ *   L8 W64 U4 pf cu   | 0.0352   | 0.0747   | 3.34 76% | 3.58 82% | 3.73 85% | 3.77 86% | 6.75
+ *   no split-K        | 0.6257   | 0.6326   | 0.33  7% | 0.65 15% | 0.86 20% | 1.13 26% | 9.60
+ * Read: prefetching helps every shape; 8 lanes help only with it and 4 tokens a step (8 lanes and 2
+ * tokens, or 16 lanes and 8 tokens, without it, lose 20%; 4 lanes spill); wider workgroups and the
+ * compute-units plan help small batches (B 1: 0.034 ms, under the issue's 0.04) and, with 8 lanes,
+ * long partitions, but the plan's long partitions starve the 16-lane kernel at B 128-512. So the
+ * default became L8 U4 pf (3.49-3.77 TB/s, 80-86%; B 512 P 16384 in 7.33 ms, under FA2's 7.635),
+ * W32 and the fixed split rule kept until the combinations this run left out (L8 W32 pf cu,
+ * partition sizes, block sizes: the ladder's current list) are timed. Still short of FA2's
+ * 4.26-4.43 TB/s on unshared K/V.
+ * A fused merge (the last partition of a row merges the others) needs a release/acquire handshake
+ * between workgroups that WGSL's relaxed atomics do not give, so the merge stays a second pass; its
+ * cost and the pass boundary's are what `bench --overhead` measures.
  */
 
 export interface PagedDecodeShape {
@@ -35,6 +93,12 @@ export interface PagedDecodeShape {
   readonly blockSize: number;
   /** Tokens per team per step. */
   readonly unroll: number;
+  /**
+   * Software pipelining: each step issues the next step's K/V loads (and the block-table reads of
+   * the step after) before its own arithmetic, so a lane has two steps of loads in flight and no
+   * step waits on a table read. Twice the K/V registers.
+   */
+  readonly prefetch?: boolean;
 }
 
 /** Why `s` is not a shape this template can write; null when it is. */
@@ -44,6 +108,7 @@ export function pagedDecodeShapeProblem(s: PagedDecodeShape): string | null {
   if (!pow2(s.lanes) || (s.headDim / 8) % s.lanes !== 0)
     return `lanes ${s.lanes} must be a power of two dividing head dim / 8 (${s.headDim / 8})`;
   if (s.wg % (2 * s.lanes) !== 0) return `wg ${s.wg} must be a multiple of 2 x lanes (${2 * s.lanes})`;
+  if (!pow2(s.wg / s.lanes)) return `wg / lanes (${s.wg / s.lanes} teams) must be a power of two (the merge tree)`;
   if (!Number.isInteger(s.rows) || s.rows < 1) return `rows ${s.rows} must be a positive integer`;
   if (!Number.isInteger(s.unroll) || s.unroll < 1) return `unroll ${s.unroll} must be a positive integer`;
   return null;
@@ -131,6 +196,53 @@ export function pagedDecodeWgsl(s: PagedDecodeShape): string {
       '    }',
     ]),
   ];
+  const STEP = teams * U;
+  const rowBase = (b: string, p: string) =>
+    `(${b} * params.heads_kv * BLOCK_SIZE + ${p} % BLOCK_SIZE) * D8 + head_off8 + j`;
+  const tableAt = (p: string) => `block_table[w.seq.block_start + ${p} / BLOCK_SIZE]`;
+  const body = [...scores, ...butterfly, ...updates];
+  const plainLoop = [
+    `  for (var t0 = w.part_start + team * ${U}u; t0 < w.end; t0 += ${STEP}u) {`,
+    ...loads,
+    ...body,
+    '  }',
+  ];
+  // Pipelined: k/v and pos hold the current step, nk/nv the next (loaded at the top of the step,
+  // from block ids nb read one step earlier), nnb the table entries of the step after. Positions past
+  // the partition are clamped to its last token (valid memory, masked out by ok).
+  const pipelinedLoop = [
+    `  var t0 = w.part_start + team * ${U}u;`,
+    ...UU.flatMap((u) => [
+      `  var pos${u} = min(t0 + ${u}u, w.end - 1u);`,
+      `  let cb${u} = ${rowBase(tableAt(`pos${u}`), `pos${u}`)};`,
+      ...C.flatMap((c) => [
+        `  var k${u}_${c} = kv_k[cb${u} + ${c * LPK}u];`,
+        `  var v${u}_${c} = kv_v[cb${u} + ${c * LPK}u];`,
+      ]),
+      `  var np${u} = min(t0 + ${STEP + u}u, w.end - 1u);`,
+      `  var nb${u} = ${tableAt(`np${u}`)};`,
+    ]),
+    '  loop {',
+    '    if (t0 >= w.end) { break; }',
+    ...UU.flatMap((u) => [
+      `    let nbase${u} = ${rowBase(`nb${u}`, `np${u}`)};`,
+      ...C.flatMap((c) => [
+        `    let nk${u}_${c} = kv_k[nbase${u} + ${c * LPK}u];`,
+        `    let nv${u}_${c} = kv_v[nbase${u} + ${c * LPK}u];`,
+      ]),
+      `    let nnp${u} = min(t0 + ${2 * STEP + u}u, w.end - 1u);`,
+      `    let nnb${u} = ${tableAt(`nnp${u}`)};`,
+    ]),
+    ...body,
+    ...UU.flatMap((u) => [
+      ...C.flatMap((c) => [`    k${u}_${c} = nk${u}_${c};`, `    v${u}_${c} = nv${u}_${c};`]),
+      `    pos${u} = np${u};`,
+      `    np${u} = nnp${u};`,
+      `    nb${u} = nnb${u};`,
+    ]),
+    `    t0 += ${STEP}u;`,
+    '  }',
+  ];
   const handOver = R.flatMap((r) => [
     ...C.flatMap((c) => [
       `      acc_sh[(slot * ROWS + ${r}u) * D4 + ${v4(c)}] = a${r}_${c}a;`,
@@ -166,7 +278,7 @@ export function pagedDecodeWgsl(s: PagedDecodeShape): string {
 
   return `
 // Paged decode kernel, generated by src/kernels/paged-decode-wgsl.ts for D ${D}, ${LPK} lanes a
-// token, ${WG} invocations, ${ROWS} rows, block size ${BS}, ${U} tokens a team a step.
+// token, ${WG} invocations, ${ROWS} rows, block size ${BS}, ${U} tokens a team a step${s.prefetch ? ', next step prefetched' : ''}.
 const D4: u32 = ${D / 4}u;
 const D8: u32 = ${D8}u;
 const LPK: u32 = ${LPK}u;
@@ -195,12 +307,7 @@ ${queries.join('\n')}
 ${lastPositions.join('\n')}
 ${state.join('\n')}
 
-  for (var t0 = w.part_start + team * ${U}u; t0 < w.end; t0 += ${teams * U}u) {
-${loads.join('\n')}
-${scores.join('\n')}
-${butterfly.join('\n')}
-${updates.join('\n')}
-  }
+${s.prefetch ? pipelinedLoop.join('\n') : plainLoop.join('\n')}
 
   // Merge the teams: teams [half, 2 half) hand their state to teams [0, half).
   for (var half = TEAMS / 2u; half > 0u; half /= 2u) {

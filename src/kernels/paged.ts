@@ -5,7 +5,7 @@ import { bindBuffers } from '../gpu/bind-group';
 import { checkBufferPlan, createOutputBuffer, uploadStorage, uploadUniform } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/context';
 import { BLOCK_SIZES } from '../paged/block-pool';
-import { buildPagedCache, type PagedCacheOptions, pagedPoolBlocks } from '../paged/build';
+import { buildPagedCache, type PagedCacheBuild, type PagedCacheOptions, pagedPoolBlocks } from '../paged/build';
 import { type PoolShard, planPoolShards, shardSpec } from '../paged/shards';
 import {
   batchSize,
@@ -15,7 +15,9 @@ import {
   qElements,
   sequenceLengths,
 } from '../problem/problem';
+import { resolveComputeUnits } from './compute-units';
 import { attentionFlops, perSequenceKvBytes, queryOutputBytes } from './cost';
+import { createHashedPool } from './hash-kv-fill';
 import type { BufferRequest, KernelCost, KernelDescriptor, KernelOptions, PreparedKernel } from './kernel';
 import { encodeKv, type KvFormat, kv8ShaderSource, kvFormatBytes, kvFormatFor, kvShaderSource } from './kv-format';
 import { createLseMerge, type LseMerge, lseMergeTableBytes, type RowParts } from './lse-merge';
@@ -50,7 +52,10 @@ import {
  * spans more than one partition and either the grid without split-K is small
  * (< SPLIT_K_MIN_WORKGROUPS workgroups, too few to keep a large GPU's loads in flight) or the longest sequence is
  * over SPLIT_K_LONG tokens (as vLLM, which always splits past 8192 so that a few long sequences do
- * not serialize on a few workgroups).
+ * not serialize on a few workgroups). With `computeUnits` (a number, or 'adapter': looked up in
+ * compute-units.ts) auto split-K is planned from the GPU's size instead: on while the unsplit grid is
+ * under units x SPLIT_K_WORKGROUPS_PER_UNIT workgroups, with partitions (64-token multiples, at least
+ * SPLIT_K_MIN_PARTITION) that bring it there; not the default until measured (issue 12's ladder).
  *
  * Pool shards (src/paged/shards.ts): when one pool would exceed maxStorageBufferBindingSize or
  * maxBufferSize, runs of consecutive sequences get pools, tables and a dispatch of their own (in the
@@ -65,6 +70,14 @@ import {
 export const PAGED_WG = 64;
 /** Lanes per token of the decode kernel: at most this, the subgroup size and D / 8. */
 const DECODE_MAX_LANES = 16;
+/**
+ * Lanes per token the decode kernel prefers (more when fewer would exceed the register budget): on
+ * the H200, 8 lanes with 4 tokens a step and prefetching read 3.49-3.77 TB/s on unshared B 16-512 x
+ * 16640 where 16 lanes without read 3.00-3.16 (benches/results/h200-paged-ladder-f16.json).
+ */
+const DECODE_PREFERRED_LANES = 8;
+/** 16-byte K (or V) loads a lane a step at most, by default: tokens a step x words a lane. */
+const DECODE_MAX_STEP_WORDS = 8;
 /** Invocations of the decode kernel: at most this, and at most 8 teams (the merge tree's memory). */
 const DECODE_WG = 32;
 /**
@@ -91,27 +104,45 @@ export function pagedSubgroupShape(
   if (!gpu.features.subgroups) return 'the adapter offers no subgroups';
   if (gpu.subgroupMinSize < 2) return `the adapter's smallest subgroup (${gpu.subgroupMinSize}) is under 2 lanes`;
   if (spec.headDim % 8 !== 0) return `head dim ${spec.headDim} is not a multiple of 8`;
-  let lanes = 1;
-  while (lanes * 2 <= Math.min(DECODE_MAX_LANES, gpu.subgroupMinSize) && (spec.headDim / 8) % (lanes * 2) === 0)
-    lanes *= 2;
+  let maxLanes = 1;
+  while (maxLanes * 2 <= Math.min(DECODE_MAX_LANES, gpu.subgroupMinSize) && (spec.headDim / 8) % (maxLanes * 2) === 0)
+    maxLanes *= 2;
+  // The preferred lane count, doubled while the rows' words would not fit the register budget.
+  let lanes = Math.min(DECODE_PREFERRED_LANES, maxLanes);
+  while (rowsPerTile * (spec.headDim / 8 / lanes) > DECODE_MAX_ROW_WORDS && lanes * 2 <= maxLanes) lanes *= 2;
+  if (options.decodeLanes !== undefined) {
+    if (options.decodeLanes > gpu.subgroupMinSize)
+      return `decode lanes ${options.decodeLanes} exceed the adapter's smallest subgroup (${gpu.subgroupMinSize})`;
+    lanes = options.decodeLanes;
+  }
   const words = spec.headDim / 8 / lanes;
-  if (rowsPerTile * words > DECODE_MAX_ROW_WORDS)
-    return `${rowsPerTile} rows x ${words} words a lane exceed the decode kernel's register budget (${DECODE_MAX_ROW_WORDS})`;
+  // An explicit shape may use twice the default register budget (a ladder on a real GPU), no more.
+  const explicit = options.decodeLanes !== undefined || options.decodeUnroll !== undefined;
+  const budget = explicit ? 2 * DECODE_MAX_ROW_WORDS : DECODE_MAX_ROW_WORDS;
+  if (rowsPerTile * words > budget)
+    return `${rowsPerTile} rows x ${words} words a lane exceed the decode kernel's register budget (${budget})`;
   const shape: PagedDecodeShape = {
     headDim: spec.headDim,
     lanes,
-    wg: Math.min(DECODE_WG, 8 * lanes),
+    wg: options.decodeWg ?? Math.min(DECODE_WG, 8 * lanes),
     rows: rowsPerTile,
     blockSize: options.blockSize ?? DEFAULT_BLOCK_SIZE,
-    unroll: Math.max(
-      1,
-      Math.min(
-        DECODE_MAX_UNROLL,
-        Math.floor(DECODE_MAX_ROW_TOKENS / rowsPerTile),
-        Math.floor(DECODE_MAX_UNROLL / words),
+    unroll:
+      options.decodeUnroll ??
+      Math.max(
+        1,
+        Math.min(
+          DECODE_MAX_UNROLL,
+          Math.floor(DECODE_MAX_ROW_TOKENS / rowsPerTile),
+          Math.floor(DECODE_MAX_STEP_WORDS / Math.max(1, words)),
+        ),
       ),
-    ),
+    prefetch: options.decodePrefetch ?? true,
   };
+  if (rowsPerTile * shape.unroll > 2 * DECODE_MAX_ROW_TOKENS)
+    return `${rowsPerTile} rows x ${shape.unroll} tokens exceed the decode kernel's register budget (${2 * DECODE_MAX_ROW_TOKENS})`;
+  if (shape.wg > gpu.limits.maxComputeInvocationsPerWorkgroup)
+    return `decode wg ${shape.wg} exceeds maxComputeInvocationsPerWorkgroup (${gpu.limits.maxComputeInvocationsPerWorkgroup})`;
   const why = pagedDecodeShapeProblem(shape);
   if (why) return why;
   const bytes = pagedDecodeWorkgroupBytes(shape);
@@ -130,6 +161,14 @@ export const DEFAULT_PARTITION_SIZE = 512;
  */
 export const SPLIT_K_MIN_WORKGROUPS = 2048;
 export const SPLIT_K_LONG = 8192;
+/**
+ * With the GPU's compute units known (KernelOptions.computeUnits): workgroups one unit is taken to
+ * run at once (32 one-warp decode workgroups, an NVIDIA SM's block limit), so a GPU's worth is
+ * units x this; auto split-K cuts partitions until the grid reaches it, none shorter than
+ * SPLIT_K_MIN_PARTITION tokens (shorter ones cost more in partials and merge than they add).
+ */
+export const SPLIT_K_WORKGROUPS_PER_UNIT = 32;
+export const SPLIT_K_MIN_PARTITION = 128;
 
 export interface PagedPlan {
   readonly blockSize: number;
@@ -154,6 +193,13 @@ function optionProblem(options: KernelOptions): string | null {
   if (!Number.isInteger(p) || p < 1) return `partition size ${p} must be a positive integer`;
   const s = options.splitK ?? 'auto';
   if (s !== true && s !== false && s !== 'auto') return `splitK ${String(s)} must be true, false or 'auto'`;
+  const posInt = (n: number | undefined) => n === undefined || (Number.isInteger(n) && n >= 1);
+  const { decodeLanes: l, decodeWg: wg, decodeUnroll: u, computeUnits: cu } = options;
+  if (!posInt(l) || (l !== undefined && (l & (l - 1)) !== 0)) return `decode lanes ${l} must be a power of two`;
+  if (!posInt(wg)) return `decode wg ${wg} must be a positive integer`;
+  if (!posInt(u) || (u ?? 1) > 2 * DECODE_MAX_UNROLL)
+    return `decode unroll ${u} must be an integer from 1 to ${2 * DECODE_MAX_UNROLL}`;
+  if (cu !== 'adapter' && !posInt(cu)) return `compute units ${String(cu)} must be a positive integer or 'adapter'`;
   return null;
 }
 
@@ -167,12 +213,20 @@ export function pagedPlan(spec: ProblemSpec, options: KernelOptions): PagedPlan 
   const rowsPerGroup = (spec.headsQ / spec.headsKV) * spec.queriesPerSeq;
   const rowsPerTile = Math.min(PAGED_MAX_ROWS, rowsPerGroup);
   const rowTiles = Math.ceil(rowsPerGroup / rowsPerTile);
-  const P = options.partitionSize ?? DEFAULT_PARTITION_SIZE;
   const mode = options.splitK ?? 'auto';
-  const splitK =
-    mode === 'auto'
-      ? maxLen > P && (B * spec.headsKV * rowTiles < SPLIT_K_MIN_WORKGROUPS || maxLen > SPLIT_K_LONG)
-      : mode;
+  const units = typeof options.computeUnits === 'number' ? options.computeUnits : undefined;
+  const grid = B * spec.headsKV * rowTiles;
+  let P = options.partitionSize ?? DEFAULT_PARTITION_SIZE;
+  let splitK: boolean;
+  if (mode === 'auto' && units !== undefined) {
+    // A GPU's worth of workgroups: as many partitions as it takes to reach it, 64-token multiples.
+    const target = units * SPLIT_K_WORKGROUPS_PER_UNIT;
+    const n = Math.ceil(target / grid);
+    P = options.partitionSize ?? Math.max(SPLIT_K_MIN_PARTITION, 64 * Math.ceil(maxLen / n / 64));
+    splitK = grid < target && maxLen > P;
+  } else {
+    splitK = mode === 'auto' ? maxLen > P && (grid < SPLIT_K_MIN_WORKGROUPS || maxLen > SPLIT_K_LONG) : mode;
+  }
   const partitionSize = splitK ? P : maxLen;
   const parts = lens.map((L) => (splitK ? Math.ceil(L / P) : 1));
   const rowsPerSeq = spec.headsQ * spec.queriesPerSeq;
@@ -212,7 +266,14 @@ function cost(spec: ProblemSpec, plan: PagedPlan, format: KvFormat): KernelCost 
   };
 }
 
-function buffers(spec: ProblemSpec, gpu: GpuContext, options: KernelOptions): BufferRequest[] {
+/** `options` with computeUnits 'adapter' replaced by the adapter's count (absent when it is not known). */
+function withUnits(options: KernelOptions, gpu: GpuContext): KernelOptions {
+  if (options.computeUnits !== 'adapter') return options;
+  return { ...options, computeUnits: resolveComputeUnits('adapter', gpu.adapter) };
+}
+
+function buffers(spec: ProblemSpec, gpu: GpuContext, given: KernelOptions): BufferRequest[] {
+  const options = withUnits(given, gpu);
   const plan = pagedPlan(spec, options);
   const format = kvFormatFor(spec.kvDtype, gpu);
   const found = poolShards(spec, plan, format, gpu);
@@ -243,9 +304,10 @@ function buffers(spec: ProblemSpec, gpu: GpuContext, options: KernelOptions): Bu
   return list;
 }
 
-function unsupported(spec: ProblemSpec, gpu: GpuContext, options: KernelOptions): string | null {
-  const why = optionProblem(options);
+function unsupported(spec: ProblemSpec, gpu: GpuContext, given: KernelOptions): string | null {
+  const why = optionProblem(given);
   if (why) return why;
+  const options = withUnits(given, gpu);
   if (spec.headDim % 4 !== 0 || spec.headDim > 4 * PAGED_WG)
     return `headDim ${spec.headDim} must be a multiple of 4, at most ${4 * PAGED_WG}`;
   const plan = pagedPlan(spec, options);
@@ -263,16 +325,47 @@ function unsupported(spec: ProblemSpec, gpu: GpuContext, options: KernelOptions)
 }
 
 /**
+ * Pools of hashed runs built for a problem, by block size and shard: they hold no values (a few
+ * numbers a block), so the variants of one benchmark config (the ladder runs 15 on B 512 x 16640,
+ * 532k blocks) build them once. Pools of host values are built afresh each time (they are the
+ * size of the K/V), as are pools with test options.
+ */
+const hashedPools = new WeakMap<ProblemData, Map<string, PagedCacheBuild>>();
+
+function shardCache(
+  data: ProblemData,
+  shard: PoolShard,
+  blockSize: number,
+  cacheOptions: PagedCacheOptions,
+): PagedCacheBuild {
+  const build = () => buildPagedCache({ ...data, spec: shardSpec(data.spec, shard) }, blockSize, cacheOptions);
+  if (!data.kvHashed || Object.keys(cacheOptions).length > 0) return build();
+  let byKey = hashedPools.get(data);
+  if (!byKey) {
+    byKey = new Map();
+    hashedPools.set(data, byKey);
+  }
+  const key = `${blockSize}/${shard.first}/${shard.count}`;
+  let got = byKey.get(key);
+  if (!got) {
+    got = build();
+    byKey.set(key, got);
+  }
+  return got;
+}
+
+/**
  * Prepare the paged kernel; `cacheOptions` lets tests poison unused block rows with NaN and
  * scramble the block order. The descriptor's prepare() is this with no cache options.
  */
 export function preparePaged(
   gpu: GpuContext,
   data: ProblemData,
-  options: KernelOptions,
+  given: KernelOptions,
   cacheOptions: PagedCacheOptions = {},
 ): PreparedKernel {
   const spec = data.spec;
+  const options = withUnits(given, gpu);
   const why = unsupported(spec, gpu, options);
   if (why) throw new Error(`paged kernel: ${why}`);
   checkBufferPlan(gpu, buffers(spec, gpu, options), 'paged kernel');
@@ -320,12 +413,12 @@ export function preparePaged(
       : {
           // `enable subgroups;` must precede every declaration, so it comes before the K/V snippet.
           module: gpu.shader(
-            `paged-decode/${format}/D${D}/L${sg.lanes}/W${sg.wg}/R${sg.rows}/BS${sg.blockSize}/U${sg.unroll}`,
+            `paged-decode/${format}/D${D}/L${sg.lanes}/W${sg.wg}/R${sg.rows}/BS${sg.blockSize}/U${sg.unroll}${sg.prefetch ? '/P' : ''}`,
             `enable subgroups;\n${kv8ShaderSource(format)}${pagedBindingsWgsl}${pagedDecodeWgsl(sg)}`,
           ),
           entryPoint: 'main',
         };
-  const key = `paged-${typeof sg === 'string' ? 'attention' : `decode-L${sg.lanes}W${sg.wg}U${sg.unroll}`}/${format}/D${D}/R${plan.rowsPerTile}/BS${plan.blockSize}`;
+  const key = `paged-${typeof sg === 'string' ? 'attention' : `decode-L${sg.lanes}W${sg.wg}U${sg.unroll}${sg.prefetch ? 'P' : ''}`}/${format}/D${D}/R${plan.rowsPerTile}/BS${plan.blockSize}`;
   const pipeline = gpu.pipeline(key, () => ({ label: key, layout: 'auto', compute }));
 
   const q = uploadStorage(gpu, 'q', data.q);
@@ -338,7 +431,7 @@ export function preparePaged(
   // at a time, so the host holds one shard's pool at once), their block tables and SeqInfos.
   const shards = shardList.map((s, i) => {
     const of = shardList.length > 1 ? ` (shard ${i + 1} of ${shardList.length})` : '';
-    const { cache, sequenceIds } = buildPagedCache({ ...data, spec: shardSpec(spec, s) }, plan.blockSize, cacheOptions);
+    const { cache, sequenceIds } = shardCache(data, s, plan.blockSize, cacheOptions);
     const seqWords = new Uint32Array(s.count * SEQ_WORDS);
     const blocks: number[] = [];
     for (let j = 0; j < s.count; j++) {
@@ -349,9 +442,17 @@ export function preparePaged(
       seqWords.set([lens[b], blocks.length, outBase[b], plan.splitK ? plan.parts[b] : 1, b], j * SEQ_WORDS);
       for (const blk of t.blocks) blocks.push(blk);
     }
+    // Hashed K/V are written by the GPU from the pool's runs; host K/V are encoded and uploaded.
+    const pool =
+      cache.pool.storage === 'runs'
+        ? createHashedPool(gpu, cache.pool, format, `pool${of}`, cacheOptions.poison)
+        : {
+            k: uploadStorage(gpu, `k pool${of}`, encodeKv(cache.pool.k, format)),
+            v: uploadStorage(gpu, `v pool${of}`, encodeKv(cache.pool.v, format)),
+          };
     const owned = [
-      uploadStorage(gpu, `k pool${of}`, encodeKv(cache.pool.k, format)),
-      uploadStorage(gpu, `v pool${of}`, encodeKv(cache.pool.v, format)),
+      pool.k,
+      pool.v,
       uploadStorage(gpu, `paged sequence table${of}`, seqWords),
       uploadStorage(gpu, `paged block table${of}`, Uint32Array.from(blocks.length > 0 ? blocks : [0])),
     ];
@@ -371,10 +472,11 @@ export function preparePaged(
   const merge: LseMerge | null =
     partO && partLse ? createLseMerge(gpu, D, { partO, partLse, o, lse }, rowParts as RowParts) : null;
 
-  const split = plan.splitK ? `split-K ${plan.partitionSize}` : 'no split-K';
+  const units = typeof options.computeUnits === 'number' ? `, planned for ${options.computeUnits} compute units` : '';
+  const split = `${plan.splitK ? `split-K ${plan.partitionSize}` : 'no split-K'}${(options.splitK ?? 'auto') === 'auto' ? units : ''}`;
   const sharded = shards.length > 1 ? `, ${shards.length} pool shards` : '';
   return {
-    variant: `paged (block ${plan.blockSize}, ${split}, ${typeof sg === 'string' ? 'portable' : `subgroups, ${sg.lanes} lanes a token`}, KV ${format}${sharded})`,
+    variant: `paged (block ${plan.blockSize}, ${split}, ${typeof sg === 'string' ? 'portable' : `subgroups, ${sg.lanes} lanes a token, ${sg.wg} invocations, ${sg.unroll} tokens a step${sg.prefetch ? ', prefetch' : ''}`}, KV ${format}${sharded})`,
     o,
     lse,
     cost: cost(spec, plan, format),
@@ -402,10 +504,11 @@ export function preparePaged(
 export const pagedKernel: KernelDescriptor = {
   name: 'paged',
   title: 'Paged (vLLM): KV blocks through block tables, per-KV-head workgroups, split-K',
+  readsHashedKv: true,
   unsupported,
   buffers,
   cost(spec, gpu, options) {
-    return cost(spec, pagedPlan(spec, options), kvFormatFor(spec.kvDtype, gpu));
+    return cost(spec, pagedPlan(spec, withUnits(options, gpu)), kvFormatFor(spec.kvDtype, gpu));
   },
   prepare(gpu, data, options) {
     return preparePaged(gpu, data, options);

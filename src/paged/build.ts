@@ -35,7 +35,7 @@ export interface PagedCacheBuild {
   readonly sequenceIds: readonly number[];
 }
 
-interface TrieNode {
+export interface TrieNode {
   readonly segment: string | null;
   readonly children: Map<string, TrieNode>;
   /** Problem sequences (indices) whose list ends at this node. */
@@ -44,7 +44,7 @@ interface TrieNode {
   readonly tokens: number;
 }
 
-function buildTrie(spec: ProblemSpec): TrieNode {
+export function buildTrie(spec: ProblemSpec): TrieNode {
   const len = new Map(spec.segments.map((s) => [s.id, s.length]));
   const root: TrieNode = { segment: null, children: new Map(), ends: [], tokens: 0 };
   spec.sequences.forEach((ids, b) => {
@@ -104,6 +104,7 @@ export function buildPagedCache(
     headDim: spec.headDim,
     poison: options.poison,
     allocationOrder: options.shuffleSeed === undefined ? undefined : shuffledOrder(numBlocks, options.shuffleSeed),
+    storage: data.kvHashed && data.kvHashed.size > 0 ? 'runs' : 'host',
   });
   const cache = new PagedKvCache(pool);
   const len = new Map(spec.segments.map((s) => [s.id, s.length]));
@@ -113,11 +114,17 @@ export function buildPagedCache(
     for (const b of node.ends) ids[b] = cache.fork(seq);
     for (const child of node.children.values()) {
       const id = child.segment as string;
-      const kv = data.kv.get(id);
-      if (!kv) throw new Error(`no K/V data for segment "${id}"`);
       const n = len.get(id) ?? 0;
       const childSeq = cache.fork(seq);
-      cache.append(childSeq, kv.k, kv.v, n);
+      const hashed = data.kvHashed?.get(id);
+      const kv = data.kv.get(id);
+      if (pool.storage === 'runs') {
+        if (!hashed) throw new Error(`segment "${id}" has host K/V in a problem whose K/V are hashed (not supported)`);
+        cache.appendHashed(childSeq, hashed.seed, 0, n);
+      } else {
+        if (!kv) throw new Error(`no K/V data for segment "${id}"`);
+        cache.append(childSeq, kv.k, kv.v, n);
+      }
       visit(child, childSeq);
     }
     cache.free(seq);

@@ -93,7 +93,7 @@ export class PagedKvCache {
    * (a segment's layout). Throws PoolExhaustedError, changing nothing, if the pool is too small.
    */
   append(id: number, k: Float32Array, v: Float32Array, total: number, from = 0, count = total - from): void {
-    const s = this.get(id);
+    this.get(id);
     const need = this.headsKvTokens(total);
     if (k.length !== need || v.length !== need)
       throw new Error(
@@ -101,6 +101,22 @@ export class PagedKvCache {
       );
     if (!Number.isInteger(from) || !Number.isInteger(count) || from < 0 || count < 0 || from + count > total)
       throw new Error(`append: tokens ${from}..${from + count} are outside 0..${total}`);
+    this.appendWith(id, count, (block, done, n) => this.pool.write(block, k, v, total, from + done, n));
+  }
+
+  /**
+   * Append tokens `from` .. `from + count - 1` of a hashed segment (seed `seed`): the pool (storage
+   * 'runs') records where they go; their values are the hash's (src/problem/hash-kv.ts).
+   */
+  appendHashed(id: number, seed: number, from: number, count: number): void {
+    if (!Number.isInteger(from) || !Number.isInteger(count) || from < 0 || count < 0)
+      throw new Error(`appendHashed: tokens ${from}..${from + count} are not a token range`);
+    this.appendWith(id, count, (block, done, n) => this.pool.writeHashed(block, seed, from + done, n));
+  }
+
+  /** Blocks for `count` more tokens (copy-on-write first); `write(block, done, n)` fills n rows of each. */
+  private appendWith(id: number, count: number, write: (block: number, done: number, n: number) => void): void {
+    const s = this.get(id);
     this.pool.reserve(this.blocksNeeded(id, count), `appending ${count} tokens to sequence ${id}`);
     const bs = this.pool.blockSize;
     let done = 0;
@@ -121,7 +137,7 @@ export class PagedKvCache {
         }
       }
       const n = Math.min(bs - inLast, count - done);
-      this.pool.write(block, k, v, total, from + done, n);
+      write(block, done, n);
       done += n;
       s.length += n;
     }

@@ -1,5 +1,9 @@
+import { type HashKv, hashSeed } from './hash-kv';
 import { createPrng, type Prng } from './prng';
 import { type ProblemData, type ProblemSpec, qElements, type SegmentKV, segmentElements } from './problem';
+
+/** Where K/V come from: drawn on the host (the default), or a hash the GPU evaluates (hash-kv.ts). */
+export type KvSource = 'host' | 'hash';
 
 /**
  * Random tensors for a problem, reproducible from (spec, seed).
@@ -9,10 +13,20 @@ import { type ProblemData, type ProblemSpec, qElements, type SegmentKV, segmentE
  *   2. for each segment in spec.segments order: its k, then its v, each [headsKV, length, D] row-major.
  * Every value is uniform in [-1, 1). For kvDtype 'f16', K and V are rounded to the nearest f16, so
  * the data holds exactly what the GPU will see. Q stays f32.
+ *
+ * With `kvSource` 'hash', q is drawn as above and every segment's K/V is instead the hash of
+ * hash-kv.ts with seed hashSeed(seed, segment index) (ProblemData.kvHashed; `kv` is empty), values
+ * f16-exact in [-1, 1): seconds of host work become none, whatever the K/V's size.
  */
-export function generateProblemData(spec: ProblemSpec, seed: number): ProblemData {
+export function generateProblemData(spec: ProblemSpec, seed: number, kvSource: KvSource = 'host'): ProblemData {
   const rng = createPrng(seed);
   const q = fill(rng, qElements(spec), false);
+  if (kvSource === 'hash') {
+    const kvHashed = new Map<string, HashKv>(
+      spec.segments.map((s, i) => [s.id, { kind: 'hash', seed: hashSeed(seed, i) }] as const),
+    );
+    return { spec, q, kv: new Map(), kvHashed };
+  }
   const f16 = spec.kvDtype === 'f16';
   const kv = new Map<string, SegmentKV>();
   for (const s of spec.segments) {

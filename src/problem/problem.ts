@@ -12,6 +12,8 @@
  *   output o [B, headsQ, Lq, D], lse [B, headsQ, Lq]  (natural log)
  */
 
+import type { HashKv } from './hash-kv';
+
 /** Element type of K and V as stored on the GPU. Q, O and LSE are always f32. */
 export type KvDtype = 'f32' | 'f16';
 
@@ -55,8 +57,14 @@ export interface ProblemData {
   readonly spec: ProblemSpec;
   /** [B, headsQ, Lq, D] */
   readonly q: Float32Array;
-  /** Per segment id: k and v, each [headsKV, length, D]. */
+  /** Per segment id held on the host: k and v, each [headsKV, length, D]. */
   readonly kv: ReadonlyMap<string, SegmentKV>;
+  /**
+   * Per segment id whose K/V are a counter-based hash (hash-kv.ts), absent from `kv`: the GPU fills
+   * them into its buffers and the reference evaluates the rows it reads, so nothing the size of
+   * the K/V is held on the host. Kernels that read only `kv` refuse such data (hashedKvProblem).
+   */
+  readonly kvHashed?: ReadonlyMap<string, HashKv>;
 }
 
 export interface SegmentKV {

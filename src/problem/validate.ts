@@ -149,6 +149,14 @@ export function resolveProblem(input: unknown): ProblemSpec {
   segIn.forEach((s: unknown, j) => {
     const path = `segments[${j}]`;
     if (!isRecord(s)) throw new ProblemError(path, s, `${path} (${show(s)}) must be an object {"id", "length"}`);
+    for (const key of Object.keys(s)) {
+      if (key !== 'id' && key !== 'length')
+        throw new ProblemError(
+          `${path}.${key}`,
+          s[key],
+          `${path}: unknown field ${JSON.stringify(key)}; expected id, length`,
+        );
+    }
     const id = segmentId(s.id, `${path}.id`);
     if (lengths.has(id))
       throw new ProblemError(`${path}.id`, s.id, `${path}.id: duplicate segment id ${JSON.stringify(id)}`);
@@ -175,6 +183,8 @@ export function resolveProblem(input: unknown): ProblemSpec {
       throw new ProblemError(path, seq, `${path} (${show(seq)}) must be an array of segment ids`);
     if (seq.length === 0) throw new ProblemError(path, seq, `${path} is empty`);
     const ids: string[] = [];
+    // A Set, not ids.includes: a sequence may list 65,536 segments, and validation stays linear.
+    const seen = new Set<string>();
     let total = 0;
     seq.forEach((raw: unknown, j) => {
       const p = `${path}[${j}]`;
@@ -183,12 +193,13 @@ export function resolveProblem(input: unknown): ProblemSpec {
       const id = String(raw);
       const len = lengths.get(id);
       if (len === undefined) throw new ProblemError(p, raw, `${p}: unknown segment id ${JSON.stringify(id)}`);
-      if (ids.includes(id))
+      if (seen.has(id))
         throw new ProblemError(
           p,
           raw,
           `${p}: segment ${JSON.stringify(id)} is listed twice in sequence ${b}; a sequence's KV is a concatenation of distinct segments`,
         );
+      seen.add(id);
       ids.push(id);
       total += len;
     });

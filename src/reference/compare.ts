@@ -3,21 +3,26 @@ import { batchSize } from '../problem/problem';
 
 /**
  * Comparison of a kernel's result with the reference. An element passes when
- *   |got - ref| <= atol + rtol * |ref|
- * and got is finite (NaN or ±Infinity in `got` always fails). The worst element is the one with the
- * largest |got - ref| / (atol + rtol * |ref|); relative errors use a floor on |ref| (REL_ERR_FLOOR).
+ *   |got - ref| <= atol + rtol * |ref| + mtol * magnitude
+ * and got is finite (NaN or ±Infinity in `got` always fails). `magnitude` (o only, when the
+ * reference gives it) is Σ_j p_j |v_j|, the size of the values the element sums: rounding moves a
+ * sum by a fraction of that, not of |ref|, which cancellation can make 0 (V near ±65504 summing to 0
+ * comes back as 3.7e-3 from f32 arithmetic). The worst element is the one with the largest
+ * |got - ref| / bound; relative errors use a floor on |ref| (REL_ERR_FLOOR).
  */
 export interface Tolerance {
   readonly atol: number;
   readonly rtol: number;
+  /** Per unit of the magnitude of the values summed: f32 rounding for f32 K/V, f16 rounding of P for f16 (absent: 0). */
+  readonly mtol?: number;
 }
 
 /** Relative error is |Δ| / max(|ref|, REL_ERR_FLOOR), so values near 0 do not blow it up. */
 export const REL_ERR_FLOOR = 1e-3;
 
 const TOLERANCES: Readonly<Record<KvDtype, Tolerance>> = {
-  f32: { atol: 1e-5, rtol: 1e-4 },
-  f16: { atol: 2e-3, rtol: 5e-3 },
+  f32: { atol: 1e-5, rtol: 1e-4, mtol: 2 ** -17 },
+  f16: { atol: 2e-3, rtol: 5e-3, mtol: 2 ** -10 },
 };
 
 export const toleranceFor = (kvDtype: KvDtype): Tolerance => TOLERANCES[kvDtype];
@@ -33,7 +38,7 @@ export interface TensorErrors {
   readonly failures: number;
   /** NaN or ±Infinity values in got. */
   readonly nonFinite: number;
-  /** The worst element (largest |Δ| / (atol + rtol |ref|)); null when count is 0. */
+  /** The worst element (largest |Δ| / its bound); null when count is 0. */
   readonly worst: WorstElement | null;
   readonly pass: boolean;
 }
@@ -50,7 +55,7 @@ export interface WorstElement {
   readonly got: number;
   readonly absErr: number;
   readonly relErr: number;
-  /** |Δ| / (atol + rtol |ref|): above 1 fails. */
+  /** |Δ| / (atol + rtol |ref| + mtol magnitude): above 1 fails. */
   readonly ratio: number;
 }
 
@@ -64,7 +69,7 @@ export interface Comparison {
 
 export function compareResults(
   spec: ProblemSpec,
-  ref: AttentionResult,
+  ref: AttentionResult & { readonly oMagnitude?: ArrayLike<number> },
   got: AttentionResult,
   tol: Tolerance = toleranceFor(spec.kvDtype),
 ): Comparison {
@@ -72,7 +77,7 @@ export function compareResults(
   const Lq = spec.queriesPerSeq;
   const oShape = [B, spec.headsQ, Lq, spec.headDim];
   const lseShape = [B, spec.headsQ, Lq];
-  const o = compareTensor('o', oShape, ['b', 'h', 'i', 'd'], ref.o, got.o, tol);
+  const o = compareTensor('o', oShape, ['b', 'h', 'i', 'd'], ref.o, got.o, tol, ref.oMagnitude);
   const lse = compareTensor('lse', lseShape, ['b', 'h', 'i'], ref.lse, got.lse, tol);
   return combineErrors(o, lse, tol);
 }
@@ -99,11 +104,17 @@ export function compareTensor(
   ref: ArrayLike<number>,
   got: ArrayLike<number>,
   tol: Tolerance,
+  /** Per element, the magnitude of the values it sums (see Tolerance); absent: 0. */
+  magnitude?: ArrayLike<number>,
 ): TensorErrors {
   const n = shape.reduce((a, x) => a * x, 1);
   if (ref.length !== n)
     throw new Error(`compareResults: reference ${tensor} has ${ref.length} elements; expected ${n}`);
   if (got.length !== n) throw new Error(`compareResults: ${tensor} has ${got.length} elements; expected ${n}`);
+  if (magnitude && magnitude.length !== n)
+    throw new Error(`compareResults: ${tensor}'s magnitudes have ${magnitude.length} elements; expected ${n}`);
+  const mtol = tol.mtol ?? 0;
+  const bound = (k: number, r: number) => tol.atol + tol.rtol * Math.abs(r) + (magnitude ? mtol * magnitude[k] : 0);
   let maxAbsErr = 0;
   let maxRelErr = 0;
   let failures = 0;
@@ -122,9 +133,9 @@ export function compareTensor(
     } else {
       abs = Math.abs(g - r);
       rel = abs / Math.max(Math.abs(r), REL_ERR_FLOOR);
-      ratio = abs / (tol.atol + tol.rtol * Math.abs(r));
+      ratio = abs / bound(k, r);
     }
-    if (!(abs <= tol.atol + tol.rtol * Math.abs(r))) failures++;
+    if (!(abs <= bound(k, r))) failures++;
     if (abs > maxAbsErr) maxAbsErr = abs;
     if (rel > maxRelErr) maxRelErr = rel;
     if (ratio > worstRatio) {

@@ -2,11 +2,23 @@ import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import type { BenchSuite } from '../../benches/suite';
 import { suites } from '../../benches/suites';
 import { type BandwidthCeiling, measureBandwidth } from '../bench/bandwidth';
-import type { BenchResultFile } from '../bench/result';
-import { BenchCancelled } from '../bench/runner';
+import { FALLBACK_CEILING_SIZE, measureMatmulCeiling } from '../bench/matmul/ceiling';
+import type { BenchResultFile, MatmulCeilingRecord } from '../bench/result';
+import { BenchCancelled, type BenchProgress } from '../bench/runner';
 import { acquireGpu, type GpuContext } from '../gpu/context';
 import { kernels as registry } from '../kernels/registry';
-import { type ChartData, chartData, deviceLabel, METRICS } from './chart-data';
+import {
+  type ChartData,
+  type ChartFilter,
+  chartData,
+  deviceLabel,
+  fileLabel,
+  METRICS,
+  type RooflineData,
+  rooflineData,
+  type ShownResult,
+  variantIndex,
+} from './chart-data';
 import { committedResults } from './committed-catalog';
 import { fetchCommitted, resolveCommitted } from './committed-results';
 import { checkEquivalence, type EquivalenceReport } from './equivalence';
@@ -16,14 +28,17 @@ import { type RunErrors, resolveKernelSelection, resolveMode, resolveSettings } 
 import { formatProgress, runSuiteOnPage } from './run-suite';
 import { baseStyles } from './styles';
 import { customSweepSuite, type SuiteResult, singleConfigSuite, suiteForKernels } from './sweep';
-import { type PageState, paramsToState, stateToParams } from './url-state';
+import { defaultSettingsForm, type PageState, paramsToState, stateToParams } from './url-state';
 import './bench-table';
 import './equivalence-table';
 import './gpu-panel';
+import './kv-memory-table';
 import './memory-table';
 import './metric-chart';
 import './no-webgpu';
 import './problem-builder';
+import './progress-card';
+import './roofline-chart';
 import './results-io';
 import './run-panel';
 
@@ -42,6 +57,8 @@ export class AppShell extends LitElement {
     lostMessage: { state: true },
     gpuErrors: { state: true },
     ceiling: { state: true },
+    matmulCeiling: { state: true },
+    matmulError: { state: true },
     equivalence: { state: true },
     current: { state: true },
     imported: { state: true },
@@ -50,6 +67,9 @@ export class AppShell extends LitElement {
     runState: { reflect: true, attribute: 'run-state' },
     progress: { state: true },
     fraction: { state: true },
+    benchProgress: { state: true },
+    hiddenVariants: { state: true },
+    hiddenFiles: { state: true },
     notice: { state: true },
   };
   declare state: PageState;
@@ -58,6 +78,9 @@ export class AppShell extends LitElement {
   declare lostMessage: string;
   declare gpuErrors: string[];
   declare ceiling: BandwidthCeiling | null;
+  /** The compute ceiling (a matrix product), and why it was not measured when it failed. */
+  declare matmulCeiling: MatmulCeilingRecord | null;
+  declare matmulError: string;
   declare equivalence: EquivalenceReport | null;
   declare current: BenchResultFile | null;
   declare imported: BenchResultFile[];
@@ -67,7 +90,13 @@ export class AppShell extends LitElement {
   declare runState: RunState;
   declare progress: string;
   declare fraction: number;
+  /** The suite runner's last progress report (null before the first config). */
+  declare benchProgress: BenchProgress | null;
+  /** Chart series and files the person unticked. */
+  declare hiddenVariants: ReadonlySet<string>;
+  declare hiddenFiles: ReadonlySet<string>;
   declare notice: string;
+  private runStartedAt = 0;
 
   private abort: AbortController | null = null;
   private problem: FormResult = { ok: false, errors: {} };
@@ -150,6 +179,17 @@ export class AppShell extends LitElement {
         margin: 0 auto 40px;
         padding: 0 24px;
       }
+      .filter {
+        display: grid;
+        gap: 2px;
+        margin-bottom: 8px;
+      }
+      .filter .pick {
+        display: inline-flex;
+        gap: 4px;
+        align-items: center;
+        margin-right: 12px;
+      }
       .empty {
         color: var(--muted);
         text-align: center;
@@ -167,6 +207,8 @@ export class AppShell extends LitElement {
     this.lostMessage = '';
     this.gpuErrors = [];
     this.ceiling = null;
+    this.matmulCeiling = null;
+    this.matmulError = '';
     this.equivalence = null;
     this.current = null;
     this.imported = [];
@@ -175,6 +217,9 @@ export class AppShell extends LitElement {
     this.runState = 'idle';
     this.progress = '';
     this.fraction = 0;
+    this.benchProgress = null;
+    this.hiddenVariants = new Set();
+    this.hiddenFiles = new Set();
     this.notice = '';
   }
 
@@ -237,6 +282,8 @@ export class AppShell extends LitElement {
       });
       this.gpu = gpu;
       this.ceiling = null;
+      this.matmulCeiling = null;
+      this.matmulError = '';
       void gpu.lost.then((info) => {
         if (this.gpu !== gpu) return;
         this.abort?.abort();
@@ -331,6 +378,8 @@ export class AppShell extends LitElement {
     this.current = null;
     this.progress = 'checking equivalence';
     this.fraction = 0;
+    this.benchProgress = null;
+    this.runStartedAt = performance.now();
     try {
       const refused = this.memory.filter((m) => m.refusal !== null);
       this.equivalence = await checkEquivalence(
@@ -358,6 +407,25 @@ export class AppShell extends LitElement {
           this.progress = 'measuring the bandwidth ceiling (streaming read)';
           this.ceiling = await measureBandwidth(gpu, { bytes: settings.ceilingMiB * 2 ** 20, signal });
         }
+        // The default size is too much work for a software adapter (seconds a product): a small one there.
+        const matmulSize =
+          gpu.adapter.isFallbackAdapter && this.state.settings.matmulSize === defaultSettingsForm.matmulSize
+            ? FALLBACK_CEILING_SIZE
+            : settings.matmulSize;
+        if (matmulSize === 0) this.matmulCeiling = null;
+        else if (this.matmulCeiling?.size !== matmulSize) {
+          // A compute ceiling that cannot run or disagrees with the CPU is shown in the GPU panel; the suite still runs.
+          this.progress = `measuring the compute ceiling (matrix product ${matmulSize}³)`;
+          this.matmulError = '';
+          try {
+            this.matmulCeiling = await measureMatmulCeiling(gpu, { size: matmulSize, signal });
+          } catch (e) {
+            if (gpu.isLost) throw e;
+            this.matmulCeiling = null;
+            this.matmulError = (e as Error).message;
+          }
+          if (signal.aborted) throw new BenchCancelled();
+        }
         this.current = await runSuiteOnPage(
           gpu,
           suite,
@@ -366,13 +434,14 @@ export class AppShell extends LitElement {
             signal,
             onProgress: (p) => {
               this.progress = formatProgress(p);
+              this.benchProgress = p;
               const perConfig = 1 / p.configCount;
               const inConfig =
                 (p.variantIndex + (p.phase === 'timing' && p.runs ? Math.min(1, p.run / p.runs) : 0)) / p.variantCount;
               this.fraction = (p.configIndex + inConfig) * perConfig;
             },
           },
-          this.ceiling.gbPerS,
+          { bandwidthGBps: this.ceiling.gbPerS, ...(this.matmulCeiling ? { matmul: this.matmulCeiling } : {}) },
           (partial) => {
             this.current = partial;
           },
@@ -404,14 +473,52 @@ export class AppShell extends LitElement {
     return parts.join(', ');
   }
 
+  /** The files charted: this run first, then the imported ones, each named by its short device label (unique). */
+  private shown(): ShownResult[] {
+    const files = [...(this.current ? [this.current] : []), ...this.imported];
+    const names: string[] = [];
+    return files.map((result) => {
+      const base = `${result === this.current ? 'this run · ' : ''}${fileLabel(result)}`;
+      let name = base;
+      for (let k = 2; names.includes(name); k++) name = `${base} (${k})`;
+      names.push(name);
+      return { result, name };
+    });
+  }
+
+  private get filter(): ChartFilter {
+    return { hiddenVariants: this.hiddenVariants, hiddenFiles: this.hiddenFiles };
+  }
+
   private charts(): ChartData[] {
-    const shown = [
-      ...(this.current ? [{ result: this.current, name: `this run, ${deviceLabel(this.current)}` }] : []),
-      ...this.imported.map((r) => ({ result: r, name: deviceLabel(r) })),
-    ];
-    return METRICS.map((m) => chartData(m, shown)).filter(
+    const shown = this.shown();
+    return METRICS.map((m) => chartData(m, shown, this.filter)).filter(
       (d): d is ChartData => d !== null && d.x.length > 1 && d.series.length > 0,
     );
+  }
+
+  private roofline(): RooflineData {
+    return rooflineData(this.shown(), this.filter);
+  }
+
+  private toggle(which: 'hiddenVariants' | 'hiddenFiles', name: string, show: boolean): void {
+    const next = new Set(this[which]);
+    if (show) next.delete(name);
+    else next.add(name);
+    this[which] = next;
+  }
+
+  /** Tick boxes for the variants and files (devices) the charts show. */
+  private chartFilter() {
+    const shown = this.shown();
+    const variants = [...variantIndex(shown).keys()];
+    const box = (which: 'hiddenVariants' | 'hiddenFiles', name: string) =>
+      html`<label class="pick"><input type="checkbox" data-pick=${which === 'hiddenFiles' ? 'file' : 'variant'} value=${name}
+        .checked=${!this[which].has(name)} @change=${(e: Event) => this.toggle(which, name, (e.target as HTMLInputElement).checked)} />${name}</label>`;
+    return html`<div class="filter small" data-testid="chart-filter">
+      <div><span class="muted">Kernels:</span> ${variants.map((v) => box('hiddenVariants', v))}</div>
+      ${shown.length > 1 ? html`<div><span class="muted">Devices:</span> ${shown.map((s) => box('hiddenFiles', s.name))}</div>` : nothing}
+    </div>`;
   }
 
   override render() {
@@ -441,6 +548,12 @@ export class AppShell extends LitElement {
               ? html`<div class="card"><h2>GPU memory per kernel</h2><ap-memory-table .estimates=${this.memory}></ap-memory-table></div>`
               : nothing
           }
+          ${
+            this.problem.ok
+              ? html`<div class="card"><h2>Paged KV memory</h2>
+                  <ap-kv-memory-table .spec=${this.problem.spec} .blockSize=${this.problem.options.blockSize}></ap-kv-memory-table></div>`
+              : nothing
+          }
           <ap-run-panel
             .state=${s}
             .registry=${registry}
@@ -455,13 +568,24 @@ export class AppShell extends LitElement {
             @run=${() => void this.run()}
             @cancel=${() => this.abort?.abort()}
           ></ap-run-panel>
-          <ap-gpu-panel .gpu=${g} .ceiling=${this.ceiling}></ap-gpu-panel>
+          <ap-gpu-panel
+            .gpu=${g}
+            .ceiling=${this.ceiling}
+            .matmulCeiling=${this.matmulCeiling}
+            .matmulError=${this.matmulError}
+          ></ap-gpu-panel>
         </div>
         <div class="col">
           ${this.banner()}
           ${this.notice ? html`<div class="note warn" role="status">${this.notice}</div>` : nothing}
           ${
-            !this.equivalence && !this.current && this.imported.length === 0
+            this.runState === 'running'
+              ? html`<ap-progress-card .status=${this.benchProgress} .phase=${this.progress} .fraction=${this.fraction}
+                  .startedAt=${this.runStartedAt}></ap-progress-card>`
+              : nothing
+          }
+          ${
+            !this.equivalence && !this.current && this.imported.length === 0 && this.runState !== 'running'
               ? html`<div class="card empty">
                   Choose a problem and kernels, then <b>Check</b>, <b>Benchmark</b> or <b>Sweep</b>.<br />
                   Results, charts and exports appear here; result files from <code>npm run bench</code> can be imported below, or chosen from those measured for this repository.
@@ -476,11 +600,14 @@ export class AppShell extends LitElement {
 
   /** Charts, this run's and imported timings, export and import: all that needs no GPU. */
   private comparison(charts: ChartData[]) {
+    const roof = this.roofline();
     return html`${
-      charts.length > 0
-        ? html`<div class="card">
+      charts.length > 0 || roof.points.length > 0
+        ? html`<div class="card" data-testid="charts-card">
             <h2>Charts</h2>
+            ${this.chartFilter()}
             <div class="charts">${charts.map((d) => html`<ap-metric-chart data-metric=${d.metric} .data=${d}></ap-metric-chart>`)}</div>
+            ${roof.points.length > 0 ? html`<ap-roofline-chart .data=${roof}></ap-roofline-chart>` : nothing}
           </div>`
         : nothing
     }

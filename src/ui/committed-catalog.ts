@@ -1,4 +1,4 @@
-import { suites } from '../../benches/suites';
+import { matrixProductSuites, suites } from '../../benches/suites';
 import { type CommittedResult, committedCatalog } from './committed-results';
 
 /**
@@ -14,5 +14,5 @@ const urls = import.meta.glob<string>('../../benches/results/*.json', {
 
 export const committedResults: readonly CommittedResult[] = committedCatalog(
   urls,
-  suites.map((s) => s.name),
+  [...suites, ...matrixProductSuites].map((s) => s.name),
 );

@@ -31,7 +31,7 @@ export interface EquivalenceReport {
 
 export const toleranceText = (spec: ProblemSpec): string => {
   const t = toleranceFor(spec.kvDtype);
-  return `KV ${spec.kvDtype}: |Δ| ≤ ${t.atol} + ${t.rtol}·|ref| on every element of o and lse`;
+  return `KV ${spec.kvDtype}: |Δ| ≤ ${t.atol} + ${t.rtol}·|ref| (+ ${t.mtol?.toExponential(2)}·Σp|v| against the f64 reference) on every element of o and lse`;
 };
 
 export async function checkEquivalence(

@@ -1,5 +1,6 @@
-import { css, html, LitElement } from 'lit';
+import { css, html, LitElement, nothing } from 'lit';
 import type { BandwidthCeiling } from '../bench/bandwidth';
+import type { MatmulCeilingRecord } from '../bench/result';
 import { describeDevice } from '../bench/runner';
 import type { GpuContext } from '../gpu/context';
 import { sig } from './format';
@@ -11,10 +12,14 @@ export class GpuPanel extends LitElement {
   static override properties = {
     gpu: { attribute: false },
     ceiling: { attribute: false },
+    matmulCeiling: { attribute: false },
+    matmulError: {},
     copied: { state: true },
   };
   declare gpu: GpuContext | null;
   declare ceiling: BandwidthCeiling | null;
+  declare matmulCeiling: MatmulCeilingRecord | null;
+  declare matmulError: string;
   declare copied: boolean;
 
   static override styles = [
@@ -51,6 +56,8 @@ export class GpuPanel extends LitElement {
     super();
     this.gpu = null;
     this.ceiling = null;
+    this.matmulCeiling = null;
+    this.matmulError = '';
     this.copied = false;
   }
 
@@ -63,6 +70,7 @@ export class GpuPanel extends LitElement {
         subgroupMatrixConfigs: this.gpu.subgroupMatrixConfigs,
         userAgent: navigator.userAgent,
         bandwidthCeilingGBps: this.ceiling?.gbPerS,
+        matmulCeiling: this.matmulCeiling ?? undefined,
       },
       null,
       2,
@@ -121,8 +129,26 @@ export class GpuPanel extends LitElement {
           ${
             this.ceiling
               ? html`${sig(this.ceiling.gbPerS)} GB/s
-                  <span class="muted small">streaming read of ${shortBytes(this.ceiling.bytes)}, ${this.ceiling.clock}</span>`
+                  <span class="muted small">streaming read of ${shortBytes(this.ceiling.bytes)}, ${this.ceiling.clock}</span>
+                  ${
+                    this.ceiling.cappedBy
+                      ? html`<div class="warn small" data-testid="ceiling-capped">
+                          asked for ${shortBytes(this.ceiling.requestedBytes)}: ${this.ceiling.cappedBy}
+                        </div>`
+                      : nothing
+                  }`
               : html`<span class="muted">measured with the first benchmark</span>`
+          }
+        </dd>
+        <dt>Compute</dt>
+        <dd data-testid="matmul-ceiling">
+          ${
+            this.matmulCeiling
+              ? html`${sig(this.matmulCeiling.tflops)} TFLOP/s
+                  <span class="muted small" title=${this.matmulCeiling.ran}>${this.matmulCeiling.kind === 'subgroup-matrix' ? 'subgroup matrices, f16 → f32' : 'f32 FMA (no subgroup matrices)'}, ${this.matmulCeiling.size}³, ${this.matmulCeiling.clock}</span>`
+              : this.matmulError
+                ? html`<span class="warn">not measured: ${this.matmulError}</span>`
+                : html`<span class="muted">measured with the first benchmark</span>`
           }
         </dd>
       </dl>

@@ -1,27 +1,17 @@
 import { css, html, LitElement, type PropertyValues, unsafeCSS } from 'lit';
 import uPlot from 'uplot';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
-import { type ChartData, METRIC_TITLE, pointCount } from './chart-data';
+import { type ChartData, type ChartSeries, METRIC_TITLE, pointCount, seriesStyle } from './chart-data';
 import { sig } from './format';
 import { baseStyles } from './styles';
 
 /**
  * One metric over the swept axis with uPlot: a line per variant, its p10–p90 band shaded, log x when
- * the axis is. The legend is drawn here (uPlot's own one would list the band edges too).
- * data-series / data-points say what was drawn (the end-to-end test reads them).
+ * the axis is. The legend is drawn here (uPlot's own one would list the band edges too), grouped by
+ * file (device); lines and swatches take colour and dash from the same seriesStyle().
+ * data-series / data-points say what was drawn, data-strokes the colour and dash each drawn line got
+ * (the end-to-end tests read them and compare them with the legend's).
  */
-
-export const SERIES_COLORS = [
-  '#2563eb',
-  '#dc2626',
-  '#16a34a',
-  '#9333ea',
-  '#ea580c',
-  '#0891b2',
-  '#ca8a04',
-  '#db2777',
-  '#4b5563',
-];
 
 const alpha = (hex: string, a: number): string => {
   const n = Number.parseInt(hex.slice(1), 16);
@@ -49,19 +39,28 @@ export class MetricChart extends LitElement {
     unsafeCSS(uplotCss),
     css`
       .legend {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 4px 14px;
         font-size: 12px;
         margin-top: 4px;
+        max-height: 120px;
+        overflow-y: auto;
+      }
+      .group {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 2px 12px;
+        align-items: center;
+      }
+      .group b {
+        font-weight: 600;
+        flex-basis: 100%;
       }
       .swatch {
         display: inline-block;
-        width: 14px;
+        width: 18px;
         height: 3px;
         vertical-align: middle;
-        margin-right: 5px;
-        border-radius: 2px;
+        margin-right: 4px;
+        border-radius: 1px;
       }
       .plot {
         min-height: 240px;
@@ -74,11 +73,6 @@ export class MetricChart extends LitElement {
   ];
 
   private plot: uPlot | null = null;
-  /** Colour of a series: one per variant, in order of first appearance. */
-  private colorOf(d: ChartData, i: number): string {
-    const variants = [...new Set(d.series.map((s) => s.variant))];
-    return SERIES_COLORS[variants.indexOf(d.series[i].variant) % SERIES_COLORS.length];
-  }
 
   private resize = new ResizeObserver(() => this.fit());
 
@@ -117,12 +111,13 @@ export class MetricChart extends LitElement {
     const series: uPlot.Series[] = [{ label: d.axis }];
     const bands: uPlot.Band[] = [];
     const columns: (number | null)[][] = [];
-    d.series.forEach((s, i) => {
-      const color = SERIES_COLORS[i % SERIES_COLORS.length];
+    for (const s of d.series) {
+      const { color, dash } = seriesStyle(s);
       const mid = series.length;
       series.push({
         label: s.label,
         stroke: color,
+        dash: [...dash],
         width: 2,
         spanGaps: true,
         points: { show: true, size: 6, fill: color },
@@ -131,7 +126,7 @@ export class MetricChart extends LitElement {
       series.push({ label: `${s.label} p90`, stroke: 'transparent', points: { show: false }, spanGaps: true });
       columns.push(s.mid, s.lo, s.hi);
       bands.push({ series: [mid + 2, mid + 1], fill: alpha(color, s.file > 0 ? 0.07 : 0.15) });
-    });
+    }
     const values = columns.flat().filter((v): v is number => v !== null && v > 0);
     const logY = values.length > 0 && Math.max(...values) / Math.min(...values) > 30;
     const width = box.clientWidth || 600;
@@ -183,6 +178,21 @@ export class MetricChart extends LitElement {
       [d.x, ...columns] as uPlot.AlignedData,
       box,
     );
+    // What uPlot was given for each line (every third series after x is a median line).
+    this.dataset.strokes = this.plot.series
+      .filter((_, i) => i > 0 && (i - 1) % 3 === 0)
+      .map(
+        (s) =>
+          `${typeof s.stroke === 'function' ? s.stroke(this.plot as uPlot, 0) : s.stroke}/${(s.dash ?? []).join(',')}`,
+      )
+      .join(' ');
+  }
+
+  /** Series grouped by file, in order. */
+  private groups(d: ChartData): [string, ChartSeries[]][] {
+    const out = new Map<string, ChartSeries[]>();
+    for (const s of d.series) out.set(s.group, [...(out.get(s.group) ?? []), s]);
+    return [...out];
   }
 
   override render() {
@@ -193,13 +203,35 @@ export class MetricChart extends LitElement {
     return html`<h2>${METRIC_TITLE[d.metric]}</h2>
       <div class="plot"></div>
       <div class="legend">
-        ${d.series.map((s, i) => {
-          const c = this.colorOf(d, i);
-          const bg = s.file > 0 ? `repeating-linear-gradient(90deg, ${c} 0 4px, transparent 4px 7px)` : c;
-          return html`<span><span class="swatch" style="background:${bg}"></span>${s.label}</span>`;
-        })}
+        ${this.groups(d).map(
+          ([group, list]) => html`<div class="group" data-group=${group}>
+            ${groupsShown(d) ? html`<b>${group}</b>` : ''}
+            ${list.map((s) => {
+              const { color, dash } = seriesStyle(s);
+              return html`<span data-legend=${s.variant} data-style=${`${color}/${dash.join(',')}`}
+                ><span class="swatch" style="background:${swatchBackground(color, dash)}"></span>${s.variant}</span
+              >`;
+            })}
+          </div>`,
+        )}
       </div>`;
   }
+}
+
+/** Group headings only when the series come from more than one file. */
+const groupsShown = (d: ChartData): boolean => new Set(d.series.map((s) => s.group)).size > 1;
+
+/** A legend swatch drawn with the line's dash pattern (solid when there is none). */
+export function swatchBackground(color: string, dash: readonly number[]): string {
+  if (dash.length === 0) return color;
+  let at = 0;
+  const stops: string[] = [];
+  dash.forEach((len, i) => {
+    const c = i % 2 === 0 ? color : 'transparent';
+    stops.push(`${c} ${at}px ${at + len}px`);
+    at += len;
+  });
+  return `repeating-linear-gradient(90deg, ${stops.join(', ')})`;
 }
 
 customElements.define('ap-metric-chart', MetricChart);

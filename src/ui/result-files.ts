@@ -1,10 +1,14 @@
-import { type BenchResultFile, parseResultText, ResultFileError, resultToCsv } from '../bench/result';
+import { type BenchResultFile, MAX_RESULT_BYTES, parseResultText, ResultFileError, resultToCsv } from '../bench/result';
 
 /** Import and export of result files (the format `npm run bench` writes, src/bench/result.ts). */
 
 export type ImportOutcome =
   | { readonly ok: true; readonly result: BenchResultFile }
   | { readonly ok: false; readonly message: string };
+
+/** The message for a file over MAX_RESULT_BYTES, refused before it is read. */
+export const tooBig = (fileName: string, bytes: number): string =>
+  `${fileName}: ${(bytes / 2 ** 20).toFixed(1)} MiB, over the ${MAX_RESULT_BYTES / 2 ** 20} MiB limit for result files`;
 
 /** A file's text as a result file, or a message naming the file and what is wrong with it. */
 export function importResultText(text: string, fileName: string): ImportOutcome {

@@ -1,8 +1,8 @@
 import { css, html, LitElement, nothing } from 'lit';
-import type { BenchResultFile } from '../bench/result';
+import { type BenchResultFile, MAX_RESULT_BYTES } from '../bench/result';
 import { deviceLabel } from './chart-data';
 import type { CommittedResult } from './committed-results';
-import { exportBaseName, importResultText, resultCsv, resultJson } from './result-files';
+import { exportBaseName, importResultText, resultCsv, resultJson, tooBig } from './result-files';
 import { baseStyles } from './styles';
 
 /**
@@ -125,6 +125,11 @@ export class ResultsIo extends LitElement {
     const input = e.target as HTMLInputElement;
     const messages: string[] = [];
     for (const file of [...(input.files ?? [])]) {
+      // Refused before it is read: a huge file would take the page's memory and time.
+      if (file.size > MAX_RESULT_BYTES) {
+        messages.push(tooBig(file.name, file.size));
+        continue;
+      }
       const outcome = importResultText(await file.text(), file.name);
       if (outcome.ok)
         this.dispatchEvent(new CustomEvent('import-result', { detail: outcome.result, bubbles: true, composed: true }));

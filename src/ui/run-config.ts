@@ -1,3 +1,4 @@
+import { ceilingSizeError, MAX_CEILING_SIZE } from '../bench/matmul/ceiling';
 import type { BenchSettings } from '../bench/result';
 import { defaultSettings } from '../bench/runner';
 import type { KernelDescriptor } from '../kernels/kernel';
@@ -37,7 +38,10 @@ export function resolveMode(mode: string, errors: RunErrors): Mode {
 const INTEGER = /^\s*\d+\s*$/;
 
 /** Timing settings from the form (defaults for everything the form does not set). */
-export function resolveSettings(form: RunSettingsForm, errors: RunErrors): BenchSettings & { ceilingMiB: number } {
+export function resolveSettings(
+  form: RunSettingsForm,
+  errors: RunErrors,
+): BenchSettings & { ceilingMiB: number; matmulSize: number } {
   const int = (field: keyof RunSettingsForm, label: string, min: number, max: number): number => {
     const raw = form[field];
     if (!INTEGER.test(raw)) {
@@ -53,6 +57,9 @@ export function resolveSettings(form: RunSettingsForm, errors: RunErrors): Bench
   const budgetMs = int('budgetMs', 'time budget ms', 0, 600_000);
   const seed = int('seed', 'seed', 0, 2 ** 31 - 1);
   const ceilingMiB = int('ceilingMiB', 'bandwidth buffer MiB', 1, 4096);
+  const matmulSize = int('matmulSize', 'compute ceiling size', 0, MAX_CEILING_SIZE);
+  const sizeError = matmulSize > 0 && !errors.matmulSize ? ceilingSizeError(matmulSize) : null;
+  if (sizeError) errors.matmulSize = `compute ceiling size (${matmulSize}): ${sizeError}; 0 skips it`;
   return {
     ...defaultSettings,
     warmupMs,
@@ -61,5 +68,6 @@ export function resolveSettings(form: RunSettingsForm, errors: RunErrors): Bench
     budgetMs,
     seed,
     ceilingMiB,
+    matmulSize,
   };
 }

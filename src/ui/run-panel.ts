@@ -209,6 +209,7 @@ export class RunPanel extends LitElement {
                 ${this.setting('budgetMs', 'budget ms', 'Keep timing until this much time has passed')}
                 ${this.setting('seed', 'seed', 'Seed of the random problem data')}
                 ${this.setting('ceilingMiB', 'ceiling MiB', 'Buffer size of the streaming-read bandwidth ceiling')}
+                ${this.setting('matmulSize', 'matmul N', 'M = N = K of the matrix product measuring the compute ceiling (a multiple of 128; 0 skips it)')}
               </div>
             </details>`
       }

@@ -1,5 +1,5 @@
 import type { BenchSuite } from '../../benches/suite';
-import type { BenchEntry, BenchResultFile, BenchSettings } from '../bench/result';
+import type { BenchEntry, BenchResultFile, BenchSettings, MatmulCeilingRecord } from '../bench/result';
 import { RESULT_SCHEMA, RESULT_VERSION } from '../bench/result';
 import { type BenchHooks, describeDevice, runConfig } from '../bench/runner';
 import type { GpuContext } from '../gpu/context';
@@ -8,8 +8,14 @@ import { createTimer } from '../gpu/timer';
 /**
  * The page's way of running a suite: the shared runner's runConfig one config at a time, giving the
  * event loop a turn between configs (the runner already awaits the GPU on every run), and the same
- * result file as `npm run bench` writes, with source "page" and the measured bandwidth ceiling.
+ * result file as `npm run bench` writes, with source "page" and the ceilings measured on the spot.
  */
+
+/** The ceilings measured before the suite (each absent when it was not measured). */
+export interface MeasuredCeilings {
+  readonly bandwidthGBps?: number;
+  readonly matmul?: MatmulCeilingRecord;
+}
 
 /** Let the page paint and handle input (Cancel) before going on. */
 export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
@@ -19,7 +25,7 @@ export async function runSuiteOnPage(
   suite: BenchSuite,
   settings: BenchSettings,
   hooks: BenchHooks,
-  bandwidthCeilingGBps: number | undefined,
+  ceilings: MeasuredCeilings,
   /** Called with the file so far after every finished entry (a cancelled run keeps what it has). */
   onPartial: (partial: BenchResultFile) => void = () => {},
 ): Promise<BenchResultFile> {
@@ -34,7 +40,8 @@ export async function runSuiteOnPage(
     device: describeDevice(gpu),
     clock: timer.clock,
     settings,
-    ...(bandwidthCeilingGBps !== undefined ? { bandwidthCeilingGBps } : {}),
+    ...(ceilings.bandwidthGBps !== undefined ? { bandwidthCeilingGBps: ceilings.bandwidthGBps } : {}),
+    ...(ceilings.matmul ? { matmulCeilingTflops: ceilings.matmul.tflops, matmulCeiling: ceilings.matmul } : {}),
     suite: { name: suite.name, description: suite.description, axis: { ...suite.axis } },
     entries: [...entries],
   });

@@ -17,6 +17,8 @@ export interface RunSettingsForm {
   seed: string;
   /** Size of the streaming-read buffer for the bandwidth ceiling, MiB. */
   ceilingMiB: string;
+  /** M = N = K of the matrix product for the compute ceiling; 0 skips it. */
+  matmulSize: string;
 }
 
 export interface PageState {
@@ -41,6 +43,7 @@ export const defaultSettingsForm: Readonly<RunSettingsForm> = Object.freeze({
   budgetMs: '1000',
   seed: '1',
   ceilingMiB: '256',
+  matmulSize: '2048',
 });
 
 export function defaultState(): PageState {
@@ -82,6 +85,7 @@ const SETTINGS_KEYS: Readonly<Record<keyof RunSettingsForm, string>> = {
   budgetMs: 'budget',
   seed: 'seed',
   ceilingMiB: 'ceil',
+  matmulSize: 'mmceil',
 };
 
 /** The URL key a form field is written under (for messages that point at the URL). */

@@ -93,6 +93,27 @@ describe('measured results committed in the repository', () => {
     expect(new URL(page.url()).searchParams.get('results')).toBe('h200-decode-anchors');
   });
 
+  it('charts two devices with a legend that matches the lines, grouped by device', async () => {
+    const { page, problems } = await openPage(
+      browser,
+      `${site.url}?results=h200-decode-anchors,h100-decode-anchors-f16`,
+    );
+    await expect
+      .poll(() => page.locator('ap-bench-table table[data-testid=bench]').count(), { timeout: 15_000 })
+      .toBe(2);
+    const time = page.locator('ap-metric-chart[data-metric=time]');
+    await expect.poll(() => time.getAttribute('data-drawn'), { timeout: 15_000 }).not.toBe(null);
+    const legend = await time.locator('[data-legend]').evaluateAll((ls) => ls.map((l) => l.getAttribute('data-style')));
+    expect(legend.length).toBe(Number(await time.getAttribute('data-series')));
+    expect((await time.getAttribute('data-strokes'))?.split(' ')).toEqual(legend);
+    expect(await time.locator('.group b').allTextContents()).toEqual(['H200 · WebGPU (cli)', 'H100 · WebGPU (cli)']);
+    // The H100's lines are dashed on the plot, as in the legend.
+    expect(legend.filter((l) => l?.endsWith('/')).length).toBe(variants.size);
+    expect(await page.locator('ap-roofline-chart').getAttribute('data-ceilings')).toMatch(/bandwidth/);
+    await page.locator('[data-testid=charts-card]').screenshot({ path: screenshotPath('two-devices.png') });
+    expect(problems).toEqual([]);
+  });
+
   it('shows them without WebGPU too', async () => {
     const context = await browser.newContext();
     await context.addInitScript(() => {

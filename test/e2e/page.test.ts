@@ -26,7 +26,10 @@ afterAll(async () => {
 
 const SWEEP_VALUES = [1, 2, 4];
 const SMALL_SWEEP =
-  '?hq=2&hkv=1&d=16&b=2&prefix=16&suffix=5&mode=sweep&axis=batch&values=1,2,4&warmup=0&runs=3&budget=0&ceil=8';
+  '?hq=2&hkv=1&d=16&b=2&prefix=16&suffix=5&mode=sweep&axis=batch&values=1,2,4&warmup=0&runs=3&budget=0&ceil=8&mmceil=128';
+
+/** A CUDA reference result file made by hand for this test (its device and source say so); never a measurement. */
+const CUDA_FIXTURE = join(ROOT, 'test', 'fixtures', 'results', 'cuda-reference-fixture.json');
 
 const runState = (page: Page) => page.locator('ap-app').getAttribute('run-state');
 
@@ -42,7 +45,15 @@ async function waitForRunEnd(page: Page, timeout = 120_000): Promise<string | nu
 describe('the playground page', () => {
   it('autoruns a small sweep: every kernel passes, charts drawn, export re-imports', async () => {
     const { page, problems } = await openPage(browser, `${site.url}${SMALL_SWEEP}&autorun=1`);
+    // While it runs, the results pane shows a progress bar instead of the placeholder.
+    await expect
+      .poll(() => page.locator('ap-progress-card [data-testid=run-progress]').count(), { timeout: 60_000 })
+      .toBe(1);
+    expect(await page.locator('.card.empty').count()).toBe(0);
     expect(await waitForRunEnd(page)).toBe('done');
+    expect(await page.locator('ap-progress-card').count()).toBe(0);
+    // The paged KV memory of the problem, at each block size.
+    expect(await page.locator('ap-kv-memory-table tr[data-block]').count()).toBe(3);
 
     // Equivalence: every registered kernel ran and passed every check (reference, and vs the first kernel).
     const rows = page.locator('ap-equivalence-table tr[data-kernel]');
@@ -66,6 +77,9 @@ describe('the playground page', () => {
       1 + kernels.length * SWEEP_VALUES.length,
     );
     expect(await page.locator('ap-gpu-panel [data-testid=ceiling]').textContent()).toMatch(/GB\/s/);
+    // The compute ceiling: f32 FMA here (SwiftShader has no subgroup matrices), in the panel and the table.
+    expect(await page.locator('ap-gpu-panel [data-testid=matmul-ceiling]').textContent()).toMatch(/TFLOP\/s.*f32 FMA/s);
+    expect(await page.locator('ap-bench-table [data-testid=compute-ceiling]').textContent()).toMatch(/Compute ceiling/);
     expect(await page.locator('ap-run-panel [data-testid=progress]').textContent()).toMatch(/^done/);
 
     await page.screenshot({ path: screenshotPath('sweep.png'), fullPage: true });
@@ -108,6 +122,55 @@ describe('the playground page', () => {
       .poll(() => page.locator('[data-testid=import-error]').textContent())
       .toMatch(/^broken\.json: not valid JSON/);
     await page.screenshot({ path: screenshotPath('sweep-with-import.png'), fullPage: true });
+
+    // A CUDA reference file (a test fixture, labelled as one) beside the WebGPU run: its own legend group and lines.
+    await page.locator('ap-results-io input[type=file]').setInputFiles(CUDA_FIXTURE);
+    const time = page.locator('ap-metric-chart[data-metric=time]');
+    await expect.poll(() => time.getAttribute('data-series'), { timeout: 15_000 }).toBe(String(2 * kernels.length + 2));
+    const groups = await time.locator('.group').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-group')));
+    expect(groups).toEqual([
+      expect.stringMatching(/^this run · SwiftShader · WebGPU \(page\)$/),
+      'SwiftShader · WebGPU (page)',
+      'fixture · cuda-reference (test fixture, not a measurement)',
+    ]);
+    // Legends match lines: the colour and dash of every legend swatch is the one uPlot drew its line with.
+    for (const metric of ['time', 'gbps']) {
+      const chart = page.locator(`ap-metric-chart[data-metric=${metric}]`);
+      const legend = await chart
+        .locator('[data-legend]')
+        .evaluateAll((ls) => ls.map((l) => l.getAttribute('data-style')));
+      expect((await chart.getAttribute('data-strokes'))?.split(' ')).toEqual(legend);
+      expect(new Set(legend.map((l) => l?.split('/')[1])).size).toBe(3);
+    }
+    // The roofline: a point per timed entry and every file's ceilings.
+    const roof = page.locator('ap-roofline-chart');
+    expect(await roof.getAttribute('data-points')).toBe(String(2 * kernels.length * SWEEP_VALUES.length + 6));
+    // This run, its re-import and the CUDA file each measured both ceilings: three roofs of two parts.
+    expect((await roof.getAttribute('data-ceilings'))?.split(' ').sort()).toEqual([
+      'bandwidth',
+      'bandwidth',
+      'bandwidth',
+      'matmul',
+      'matmul',
+      'matmul',
+    ]);
+    await roof.locator('circle[data-variant="Hydragen (PyTorch)"]').first().dispatchEvent('mouseenter');
+    await expect
+      .poll(() => roof.locator('[data-testid=roofline-hover]').textContent())
+      .toMatch(/^Hydragen \(PyTorch\) · fixture · cuda-reference .* TFLOP\/s, .* FLOP\/B moved/);
+    // Hiding a device and a kernel takes their lines out of every chart.
+    await page
+      .locator('[data-testid=chart-filter] input[data-pick=file][value="SwiftShader · WebGPU (page)"]')
+      .uncheck();
+    await page.locator('[data-testid=chart-filter] input[data-pick=variant][value="FA2 (PyTorch)"]').uncheck();
+    await expect.poll(() => time.getAttribute('data-series')).toBe(String(kernels.length + 1));
+    await page.screenshot({ path: screenshotPath('cuda-beside-webgpu.png'), fullPage: true });
+    const docsCharts = join(ROOT, 'docs', 'charts.png');
+    if (process.env.UPDATE_DOCS_SCREENSHOT || !existsSync(docsCharts)) {
+      await page.locator('[data-testid=chart-filter] input[data-pick=variant][value="FA2 (PyTorch)"]').check();
+      await page.locator('[data-testid=charts-card]').screenshot({ path: screenshotPath('charts.png') });
+      copyFileSync(screenshotPath('charts.png'), docsCharts);
+    }
     expect(problems).toEqual([]);
   });
 
@@ -147,10 +210,16 @@ describe('the playground page', () => {
   it('cancels a long benchmark, and gets a new device after losing one', async () => {
     const { page, problems } = await openPage(
       browser,
-      `${site.url}?hq=2&hkv=1&d=16&b=2&prefix=16&suffix=5&mode=bench&warmup=0&runs=5000&budget=600000&ceil=8&autorun=1`,
+      `${site.url}?hq=2&hkv=1&d=16&b=2&prefix=16&suffix=5&mode=bench&warmup=0&runs=5000&budget=600000&ceil=8&mmceil=128&autorun=1`,
     );
     const progress = page.locator('ap-run-panel [data-testid=progress]');
     await expect.poll(() => progress.textContent(), { timeout: 60_000 }).toMatch(/run \d+\/5000/);
+    // The progress card: configs done of all, the kernel and run going on, time gone and left.
+    const card = page.locator('ap-progress-card [data-testid=run-progress]');
+    expect(await card.locator('[data-testid=progress-configs]').textContent()).toBe('0 of 1 configs done');
+    expect(await card.textContent()).toMatch(/run \d+\/5000/);
+    expect(await card.textContent()).toMatch(/\d+ s gone/);
+    await card.screenshot({ path: screenshotPath('progress.png') });
     await page.locator('ap-run-panel [data-testid=cancel]').click();
     expect(await waitForRunEnd(page, 20_000)).toBe('cancelled');
     expect(await progress.textContent()).toMatch(/^cancelled/);

@@ -58,9 +58,34 @@ const SHAPES: readonly MmaShape[] = [
   { headDim: 16, subgroups: 2, step: 32, rowBlocks: 2, pad: 8 },
   { headDim: 16, subgroups: 3, step: 32, staged: true, pad: 8, prefetch: true },
   { headDim: 80, subgroups: 1, step: 32, rowBlocks: 2, pad: 8 },
-  // Not D 256 (sg1 s32): compiling its emulated kernel on SwiftShader took over 8 GiB of memory and
-  // had not finished after 4 minutes on the 2-core machine, which would hang CI (the compile blocks
-  // the test's thread, so no timeout fires). Real tensor cores run D 256 on the GPU machine.
+  { headDim: 256, subgroups: 1, step: 32 },
+  // The queries' fragments in registers, staged through the K/V area (exactly filling it at D 16).
+  { headDim: 32, subgroups: 2, step: 32, staged: true, pad: 8, prefetch: true, qInRegisters: true },
+  { headDim: 16, subgroups: 1, step: 16, staged: true, rowBlocks: 2, pad: 8, qInRegisters: true },
+  // The softmax written out, two lanes a row (interleaved columns) and one lane a row.
+  {
+    headDim: 32,
+    subgroups: 2,
+    step: 32,
+    staged: true,
+    pad: 8,
+    prefetch: true,
+    qInRegisters: true,
+    unrolledSoftmax: true,
+  },
+  { headDim: 16, subgroups: 1, step: 16, rowBlocks: 2, unrolledSoftmax: true },
+  // ... and with whole steps unmasked and exp2 (masked steps at chunk ends and causal edges stay covered).
+  {
+    headDim: 32,
+    subgroups: 2,
+    step: 48,
+    staged: true,
+    pad: 8,
+    prefetch: true,
+    qInRegisters: true,
+    unrolledSoftmax: true,
+    fastSoftmax: true,
+  },
 ];
 
 /** Workgroup memory of the emulated kernel: its f16 arrays (Q, P, staged K/V) become f32, plus the emulation's own. */

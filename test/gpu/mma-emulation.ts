@@ -1,7 +1,10 @@
 /**
  * Subgroup matrices (chromium_experimental_subgroup_matrix) emulated in plain WGSL, so a kernel
  * written for them runs on an adapter without them (SwiftShader, our CI's only WebGPU). Used by
- * hydragen-mma-emulated.test.ts on the kernel that hydragenSharedMmaWgsl generates.
+ * hydragen-mma-emulated.test.ts on the kernel that hydragenSharedMmaWgsl generates, and by
+ * matmul.test.ts on the compute ceiling's matrix products, with two opt-in modes for kernels that
+ * would not fit or would take minutes to compile as described below (EmulationOptions:
+ * packWorkgroupHalves, fragmentsByReference).
  *
  * What the rewrite does to the kernel's text (comments are dropped first):
  *   - `enable f16;`, `enable chromium_experimental_subgroup_matrix;` and the
@@ -57,10 +60,34 @@ export const EMULATION_BYTES_PER_SUBGROUP = 2 * 128 * 4;
 export interface EmulationOptions {
   /** A read_write array<f32> storage binding whose last element receives the read-past-the-end flag. */
   readonly report?: string;
+  /**
+   * Keep workgroup f16 arrays at their own size: `array<f16, N>` becomes `array<atomic<u32>, N / 2>`
+   * (two f16 a word, as the hardware stores them), each element write `X[i] = v;` an
+   * atomicAnd/atomicOr of its half, each matrix load an atomicLoad. For kernels whose f16 arrays,
+   * widened to f32, would not fit SwiftShader's 32 KiB (the matrix products' staged slabs). Such an
+   * array may only be written element by element and read by matrix loads.
+   */
+  readonly packWorkgroupHalves?: boolean;
+  /**
+   * Left and right matrices by reference: a load keeps its array, offset and stride, and the
+   * product reads the 16 values of its row and the 16x8 of its columns from that array when it
+   * runs; no exchange through workgroup memory, so no barrier in a product. SwiftShader compiles a
+   * kernel of 16 products a step many times faster this way (each barrier is a suspension point of
+   * the compiled routine, with every live matrix saved across it). Right only when the array is
+   * not written between a load and the products that use it (true of the matrix products: their
+   * barriers separate the writes of a slab from its loads). Products must take loaded matrices by
+   * name (`let a0 = subgroupMatrixLoad(...)`), each name bound to one array and layout.
+   */
+  readonly fragmentsByReference?: boolean;
 }
 
 type Kind = 'left' | 'right' | 'result';
 type Layout = 'row_major' | 'col_major';
+interface LoadInfo {
+  readonly array: string;
+  readonly kind: Kind;
+  readonly layout: Layout;
+}
 const STRUCT: Record<Kind, string> = { left: 'EmuLeft', right: 'EmuRight', result: 'EmuAcc' };
 const J = [0, 1, 2, 3, 4, 5, 6, 7];
 
@@ -146,6 +173,16 @@ export function emulateSubgroupMatrices(wgsl: string, options: EmulationOptions 
     halfArrays.add(name);
     return `var<storage, read> ${name}: array<u32>`;
   });
+  const shared = new Set<string>();
+  if (options.packWorkgroupHalves) {
+    t = t.replace(/var<workgroup>\s+(\w+)\s*:\s*array<\s*f16\s*,\s*(\d+)u?\s*>/g, (_, name: string, n: string) => {
+      if (Number(n) % 2 !== 0) fail(`workgroup array ${name} has an odd length ${n}; it cannot be packed two a word`);
+      shared.add(name);
+      halfArrays.add(name);
+      return `var<workgroup> ${name}: array<u32, ${Number(n) / 2}>`;
+    });
+    for (const name of shared) t = packedWrites(t, name);
+  }
   t = t.replace(/var<workgroup>\s+(\w+)\s*:\s*array<\s*f16\s*,/g, (_, name) => {
     halfArrays.add(name);
     return `var<workgroup> ${name}: array<f32,`;
@@ -155,7 +192,7 @@ export function emulateSubgroupMatrices(wgsl: string, options: EmulationOptions 
   t = t.replace(/\bbitcast\s*<\s*vec2\s*<\s*f16\s*>\s*>\s*\(/g, 'unpack2x16float(');
 
   // Matrix loads, stores and products.
-  const loads = new Map<string, { array: string; kind: Kind; layout: Layout }>();
+  const loads = new Map<string, LoadInfo>();
   t = t.replace(
     /subgroupMatrixLoad\s*<\s*subgroup_matrix_(left|right|result)\s*<\s*(f16|f32)\s*,\s*16\s*,\s*16\s*>\s*,\s*(row_major|col_major)\s*>\s*\(\s*&\s*(\w+)\s*,/g,
     (_, kind: Kind, component: string, layout: Layout, array: string) => {
@@ -179,7 +216,30 @@ export function emulateSubgroupMatrices(wgsl: string, options: EmulationOptions 
       return `${fn}(`;
     },
   );
-  t = t.replace(/\bsubgroupMatrixMultiplyAccumulate\s*\(/g, 'emu_mma(');
+  const products = new Map<string, { a: LoadInfo; b: LoadInfo }>();
+  if (options.fragmentsByReference) {
+    // Which load each matrix name holds.
+    const bound = new Map<string, LoadInfo>();
+    for (const m of t.matchAll(/\b(?:(?:let|var)\s+)?(\w+)\s*(?::\s*\w+\s*)?=\s*(emu_load_\w+)\s*\(/g)) {
+      const info = loads.get(m[2]);
+      if (!info) fail(`unknown load ${m[2]}`);
+      const before = bound.get(m[1]);
+      if (before && before !== info) fail(`matrix ${m[1]} holds loads from two arrays or layouts; name them apart`);
+      bound.set(m[1], info);
+    }
+    t = t.replace(/\bsubgroupMatrixMultiplyAccumulate\s*\(\s*(\w+)\s*,\s*(\w+)\s*,/g, (_, x: string, y: string) => {
+      const a = bound.get(x);
+      const b = bound.get(y);
+      if (a?.kind !== 'left') fail(`product of ${x}, which is not a loaded left matrix`);
+      if (b?.kind !== 'right') fail(`product with ${y}, which is not a loaded right matrix`);
+      const fn = `emu_mma_${a.array}_${a.layout}_${b.array}_${b.layout}`;
+      products.set(fn, { a, b });
+      return `${fn}(${x}, ${y},`;
+    });
+    t = batchProducts(t);
+  } else {
+    t = t.replace(/\bsubgroupMatrixMultiplyAccumulate\s*\(/g, 'emu_mma(');
+  }
   t = t.replace(
     /\bsubgroup_matrix_(left|right|result)\s*<\s*(f16|f32)\s*,\s*16\s*,\s*16\s*>/g,
     (_, kind: Kind) => STRUCT[kind],
@@ -213,27 +273,114 @@ export function emulateSubgroupMatrices(wgsl: string, options: EmulationOptions 
   const leftover = /\bf16\b|subgroup_matrix|subgroupMatrix|subgroup_invocation_id/.exec(left);
   if (leftover) fail(`"${leftover[0]}" is left after the rewrite: a construct this emulation does not know`);
 
-  return `${t}\n${library(subgroups, loads, stores, { packed, storage }, options.report)}`;
+  return `${t}\n${library(subgroups, loads, stores, products, { packed, storage, shared }, options.report)}`;
+}
+
+/**
+ * Runs of consecutive products `c = emu_mma_F(a, b, c);` (same F, distinct accumulators) become one
+ * loop over the run with a single product in its body: SwiftShader inlines every call, and a
+ * kernel's 16 products a step, each a loop of 9 gathers, took it tens of seconds to compile. The
+ * products of a run are independent (distinct accumulators), so the loop computes what the run did.
+ */
+function batchProducts(code: string): string {
+  const product = /^[ \t]*(\w+)\s*=\s*(emu_mma_\w+)\(\s*(\w+)\s*,\s*(\w+)\s*,\s*(\w+)\s*\)\s*;[ \t]*$/;
+  const lines = code.split('\n');
+  const out: string[] = [];
+  let i = 0;
+  while (i < lines.length) {
+    const run: RegExpExecArray[] = [];
+    for (let m = product.exec(lines[i + run.length] ?? ''); m; m = product.exec(lines[i + run.length] ?? '')) {
+      if (m[1] !== m[5] || (run.length > 0 && m[2] !== run[0][2]) || run.some((r) => r[1] === m?.[1])) break;
+      run.push(m);
+    }
+    if (run.length < 2) {
+      out.push(lines[i]);
+      i++;
+      continue;
+    }
+    const lefts = [...new Set(run.map((m) => m[3]))];
+    const rights = [...new Set(run.map((m) => m[4]))];
+    const list = (xs: readonly (string | number)[], suffix = '') => xs.map((x) => `${x}${suffix}`).join(', ');
+    out.push(
+      '  {',
+      `    var emu_ls = array<EmuLeft, ${lefts.length}>(${list(lefts)});`,
+      `    var emu_rs = array<EmuRight, ${rights.length}>(${list(rights)});`,
+      `    var emu_li = array<u32, ${run.length}>(${list(
+        run.map((m) => lefts.indexOf(m[3])),
+        'u',
+      )});`,
+      `    var emu_ri = array<u32, ${run.length}>(${list(
+        run.map((m) => rights.indexOf(m[4])),
+        'u',
+      )});`,
+      `    var emu_cs = array<EmuAcc, ${run.length}>(${list(run.map((m) => m[1]))});`,
+      `    for (var q = 0u; q < ${run.length}u; q++) {`,
+      `      emu_cs[q] = ${run[0][2]}(emu_ls[emu_li[q]], emu_rs[emu_ri[q]], emu_cs[q]);`,
+      '    }',
+      ...run.map((m, q) => `    ${m[1]} = emu_cs[${q}];`),
+      '  }',
+    );
+    i += run.length;
+  }
+  return out.join('\n');
+}
+
+/** `name[index] = value;` becomes `emu_put_name(index, value);`; any other element access of `name` fails. */
+function packedWrites(code: string, name: string): string {
+  let out = '';
+  let at = 0;
+  const access = new RegExp(`\\b${name}\\s*\\[`, 'g');
+  for (let m = access.exec(code); m; m = access.exec(code)) {
+    const open = m.index + m[0].length - 1;
+    let depth = 0;
+    let close = -1;
+    for (let i = open; i < code.length && close < 0; i++) {
+      if (code[i] === '[') depth++;
+      else if (code[i] === ']' && --depth === 0) close = i;
+    }
+    const assign = /^\s*=(?!=)/.exec(code.slice(close + 1));
+    if (close < 0 || !assign)
+      fail(`workgroup array ${name} is read element by element; only its writes are emulated packed`);
+    const end = code.indexOf(';', close);
+    const value = code.slice(close + 1 + assign[0].length, end).trim();
+    out += `${code.slice(at, m.index)}emu_put_${name}(${code.slice(open + 1, close)}, ${value});`;
+    at = end + 1;
+    access.lastIndex = at;
+  }
+  return out + code.slice(at);
 }
 
 function library(
   subgroups: number,
-  loads: ReadonlyMap<string, { array: string; kind: Kind; layout: Layout }>,
+  loads: ReadonlyMap<string, LoadInfo>,
   stores: ReadonlyMap<string, { array: string; layout: Layout | null }>,
-  arrays: { packed: ReadonlySet<string>; storage: ReadonlySet<string> },
+  products: ReadonlyMap<string, { a: LoadInfo; b: LoadInfo }>,
+  arrays: { packed: ReadonlySet<string>; storage: ReadonlySet<string>; shared: ReadonlySet<string> },
   report: string | undefined,
 ): string {
-  const { packed, storage } = arrays;
+  const { packed, storage, shared } = arrays;
   const words = 128; // one 16x16 f16 matrix, two values a u32
+  const byReference = products.size > 0;
   const lib = [
     '// ---- Emulated subgroup matrices (test/gpu/mma-emulation.ts) ----',
     '// Lane l of a 32-invocation subgroup holds row l % 16, columns (l / 16) * 8 .. + 7: lo = 0..3, hi = 4..7.',
-    'struct EmuLeft { lo: vec4<f32>, hi: vec4<f32> }',
-    'struct EmuRight { lo: vec4<f32>, hi: vec4<f32> }',
+    ...(byReference
+      ? [
+          '// Left and right matrices by reference: where they were loaded from (see fragmentsByReference).',
+          'struct EmuLeft { off: u32, st: u32 }',
+          'struct EmuRight { off: u32, st: u32 }',
+        ]
+      : ['struct EmuLeft { lo: vec4<f32>, hi: vec4<f32> }', 'struct EmuRight { lo: vec4<f32>, hi: vec4<f32> }']),
     'struct EmuAcc { lo: vec4<f32>, hi: vec4<f32> }',
     'var<private> emu_lid: u32;',
-    `var<workgroup> emu_a: array<u32, ${subgroups * words}>;   // per subgroup: the left operand, packed f16`,
-    `var<workgroup> emu_b: array<u32, ${subgroups * words}>;   // per subgroup: the right operand, packed f16`,
+    ...(byReference
+      ? []
+      : [
+          `var<workgroup> emu_a: array<u32, ${subgroups * words}>;   // per subgroup: the left operand, packed f16`,
+          `var<workgroup> emu_b: array<u32, ${subgroups * words}>;   // per subgroup: the right operand, packed f16`,
+        ]),
+    '// Element i of packed f16 (word w holds elements 2w, 2w + 1): a shift, not a dynamic vector index (cheaper to compile).',
+    'fn emu_half(word: u32, i: u32) -> f32 { return unpack2x16float(word >> ((i % 2u) * 16u)).x; }',
     'fn emu_f16(x: f32) -> f32 { return unpack2x16float(pack2x16float(vec2<f32>(x, 0.0))).x; }',
     `fn emu_sg() -> u32 { return emu_lid / ${EMULATED_SUBGROUP}u; }`,
     'fn emu_row() -> u32 { return emu_lid % 16u; }',
@@ -250,11 +397,31 @@ function library(
   } else {
     lib.push('fn emu_flush() {}');
   }
+  for (const name of shared) {
+    lib.push(
+      `// ${name}: f16 a half of each word; a write changes its half only.`,
+      `fn emu_put_${name}(i: u32, v: f32) {`,
+      '  let shift = (i % 2u) * 16u;',
+      `  ${name}[i / 2u] = (${name}[i / 2u] & ~(0xffffu << shift)) | ((pack2x16float(vec2<f32>(v, 0.0)) & 0xffffu) << shift);`,
+      '}',
+    );
+  }
   const index = (layout: Layout, j: number) =>
     layout === 'row_major' ? `off + r * st + c + ${j}u` : `off + (c + ${j}u) * st + r`;
+  /** Element i (an expression) of an array, as f32. */
+  const element = (array: string, i: string) =>
+    packed.has(array) || shared.has(array) ? `emu_half(${array}[(${i}) / 2u], ${i})` : `${array}[${i}]`;
   for (const [fn, { array, kind, layout }] of loads) {
     const get = (j: number) =>
-      packed.has(array) ? `unpack2x16float(${array}[i${j} / 2u])[i${j} % 2u]` : `${array}[i${j}]`;
+      packed.has(array) ? `unpack2x16float(${array}[i${j} / 2u])[i${j} % 2u]` : element(array, `i${j}`);
+    if (byReference && kind !== 'result') {
+      const check =
+        report && storage.has(array)
+          ? [`  emu_check_end(off + 15u * st + 15u, arrayLength(&${array})${packed.has(array) ? ' * 2u' : ''});`]
+          : [];
+      lib.push(`fn ${fn}(off: u32, st: u32) -> ${STRUCT[kind]} {`, ...check, `  return ${STRUCT[kind]}(off, st);`, '}');
+      continue;
+    }
     const body = [
       `fn ${fn}(off: u32, st: u32) -> ${STRUCT[kind]} {`,
       '  let r = emu_row();',
@@ -281,6 +448,29 @@ function library(
       '}',
     );
   }
+  // Products by reference: row r of A and columns c .. c + 7 of B read where they were loaded from.
+  // Left (r, k): row_major off + r st + k, col_major off + k st + r. Right (k, n): row_major off + k st + n, col_major off + n st + k.
+  for (const [fn, { a, b }] of products) {
+    const left = a.layout === 'row_major' ? 'a.off + r * a.st + k' : 'a.off + k * a.st + r';
+    const right = (j: number) =>
+      b.layout === 'row_major' ? `b.off + k * b.st + c + ${j}u` : `b.off + (c + ${j}u) * b.st + k`;
+    const col = (js: number[]) => `vec4<f32>(${js.map((j) => element(b.array, right(j))).join(', ')})`;
+    lib.push(
+      `fn ${fn}(a: EmuLeft, b: EmuRight, acc: EmuAcc) -> EmuAcc {`,
+      '  let r = emu_row();',
+      '  let c = emu_col0();',
+      '  var lo = acc.lo;',
+      '  var hi = acc.hi;',
+      '  for (var k = 0u; k < 16u; k++) {',
+      `    let av = ${element(a.array, left)};`,
+      `    lo += av * ${col([0, 1, 2, 3])};`,
+      `    hi += av * ${col([4, 5, 6, 7])};`,
+      '  }',
+      '  return EmuAcc(lo, hi);',
+      '}',
+    );
+  }
+  if (byReference) return `${lib.join('\n')}\n`;
   lib.push(
     "// C + A B for this subgroup: each lane puts its part of A and B in the subgroup's slice of",
     '// emu_a / emu_b, and after a barrier computes its 8 elements of the result from row r of A and',

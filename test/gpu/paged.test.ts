@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKernel } from '../../src/bench/run-kernel';
 import type { GpuContext } from '../../src/gpu/context';
-import type { KernelDescriptor, KernelOptions } from '../../src/kernels/kernel';
+import type { KernelOptions } from '../../src/kernels/kernel';
 import { naiveKernel } from '../../src/kernels/naive';
-import { pagedKernel, pagedPlan, pagedSubgroupShape, preparePaged } from '../../src/kernels/paged';
-import { type PagedCacheOptions, pagedPoolBlocks } from '../../src/paged/build';
+import { pagedKernel, pagedPlan, pagedSubgroupShape } from '../../src/kernels/paged';
+import { pagedPoolBlocks } from '../../src/paged/build';
 import { planPoolShards, shardSpec } from '../../src/paged/shards';
 import { noSharingProblem, sharedPrefixProblem, unevenTreeProblem } from '../../src/problem/builders';
 import { generateProblemData } from '../../src/problem/generate';
@@ -13,40 +13,13 @@ import { resolveProblem } from '../../src/problem/validate';
 import { compareResults, formatComparisonRow } from '../../src/reference/compare';
 import { commonCases } from './cases';
 import { expectMatchesReference } from './check-kernel';
-import { withLimits } from './with-limits';
+import { check, poisoned, withBindingLimit } from './paged-check';
 
 /**
  * The paged kernel vs the f64 reference and vs the naive kernel. Every run poisons the rows of the
  * pool that hold no token (the tail of each sequence's last block, and free blocks) with NaN, so a
  * kernel that reads past a sequence's end cannot pass.
  */
-
-/** The paged descriptor with a NaN-poisoned pool (and, optionally, scrambled block order). */
-const poisoned = (cache: PagedCacheOptions = {}): KernelDescriptor => ({
-  ...pagedKernel,
-  prepare: (gpu, data, options) => preparePaged(gpu, data, options, { poison: Number.NaN, ...cache }),
-});
-
-async function check(
-  gpu: GpuContext,
-  input: ProblemInput,
-  options: KernelOptions,
-  cache: PagedCacheOptions = {},
-  expectVariant?: RegExp,
-): Promise<void> {
-  // expectMatchesReference returns what runKernel gave it.
-  const got = await expectMatchesReference(gpu, poisoned(cache), input, options);
-  if (expectVariant) expect(got.variant).toMatch(expectVariant);
-  // And against the naive kernel on the same data.
-  const data = generateProblemData(resolveProblem(input), 1234);
-  const naive = await runKernel(gpu, naiveKernel, data);
-  const cmp = compareResults(data.spec, naive, got);
-  expect(cmp.pass, `paged vs naive: ${formatComparisonRow(cmp)}`).toBe(true);
-}
-
-/** The device as it is, except that it binds at most `bytes` a storage buffer (so the paged pool is sharded). */
-const withBindingLimit = (gpu: GpuContext, bytes: number): GpuContext =>
-  withLimits(gpu, { maxStorageBufferBindingSize: bytes });
 
 describe('paged kernel vs the f64 reference and the naive kernel', () => {
   let gpu: GpuContext;

@@ -16,13 +16,14 @@ import { resolveProblem } from '../../src/problem/validate';
  * data generation with too short a warm-up and sometimes at low clocks (benches/results/README.md),
  * and the minimum drops that. Entries whose median is over RAMPING x their p10 (the clocks
  * changed during the entry) are left out; a config left without a time for both kernels is not
- * replayed (hydragen-staging's B 128, whose only paged entry ran 10.7 ms with p10 2.40 ms).
- * Hydragen's time is its default variant today, K/V staged (`K/V staged` in what ran).
+ * replayed.
+ * Hydragen's time is its default variant today (the tensor-core kernel, `subgroup-matrix` in what
+ * ran, with the default shape's `unroll`).
  */
 
 const RESULTS = resolve(import.meta.dirname, '../../benches/results');
 /** Files measured with today's kernels (benches/results/README.md). */
-const FILES = ['h200-auto-choice-f16.json', 'h200-hydragen-staging-f16.json'];
+const FILES = ['h200-auto-choice-f16.json', 'h200-decode-anchors-f16.json'];
 /** At most this much slower than the faster of paged and Hydragen (measured ratio, not the model's). */
 const MAX_LOSS = 1.15;
 /** A median this many times its p10 marks an entry timed while the GPU's clocks were changing. */
@@ -51,7 +52,7 @@ function measuredConfigs(): Measured[] {
       const ran = e.ran.replace(/^auto → /, '');
       const t = e.timing.medianMs;
       if (/^paged \(.*subgroups/.test(ran)) m.paged = Math.min(m.paged, t);
-      if (/^hydragen \(.*subgroup-matrix.*K\/V staged/.test(ran)) m.hydragen = Math.min(m.hydragen, t);
+      if (/^hydragen \(.*subgroup-matrix.* unroll/.test(ran)) m.hydragen = Math.min(m.hydragen, t);
       out.set(key, m);
     }
   }
@@ -61,13 +62,16 @@ function measuredConfigs(): Measured[] {
 describe("auto's choice on measured runs", () => {
   const configs = measuredConfigs();
 
-  it('finds both kernels timed with a usable spread in 5 of the 6 configs of the files', () => {
+  it('finds both kernels timed with a usable spread in all 8 configs of the files', () => {
     expect(configs.map((c) => `${c.file} ${c.config}`)).toEqual([
       'h200-auto-choice-f16.json GQA 32:8 B=128 P=4096',
       'h200-auto-choice-f16.json MHA 32:32 B=128 P=4096',
       'h200-auto-choice-f16.json MHA 32:32 B=16 P=1024',
       'h200-auto-choice-f16.json MQA 32:1 B=128 P=4096',
-      'h200-hydragen-staging-f16.json B=512 P=16384',
+      'h200-decode-anchors-f16.json B=32 P=16384',
+      'h200-decode-anchors-f16.json B=128 P=16384',
+      'h200-decode-anchors-f16.json B=512 P=16384',
+      'h200-decode-anchors-f16.json B=512 P=4096',
     ]);
   });
 

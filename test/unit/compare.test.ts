@@ -18,8 +18,8 @@ const copy = () => ({ o: Float32Array.from(ref.o), lse: Float32Array.from(ref.ls
 
 describe('toleranceFor', () => {
   it('gives the documented tolerances', () => {
-    expect(toleranceFor('f32')).toEqual({ atol: 1e-5, rtol: 1e-4 });
-    expect(toleranceFor('f16')).toEqual({ atol: 2e-3, rtol: 5e-3 });
+    expect(toleranceFor('f32')).toEqual({ atol: 1e-5, rtol: 1e-4, mtol: 2 ** -17 });
+    expect(toleranceFor('f16')).toEqual({ atol: 2e-3, rtol: 5e-3, mtol: 2 ** -10 });
     expect(REL_ERR_FLOOR).toBe(1e-3);
   });
 });
@@ -54,7 +54,8 @@ describe('compareResults', () => {
     expect(c.o.maxAbsErr).toBeCloseTo(0.01, 6);
     const r = ref.o[101];
     expect(c.o.worst?.relErr).toBeCloseTo(Math.abs(got.o[101] - r) / Math.max(Math.abs(r), REL_ERR_FLOOR), 12);
-    expect(c.o.worst?.ratio).toBeCloseTo(Math.abs(got.o[101] - r) / (1e-5 + 1e-4 * Math.abs(r)), 9);
+    const bound = 1e-5 + 1e-4 * Math.abs(r) + 2 ** -17 * ref.oMagnitude[101];
+    expect(c.o.worst?.ratio).toBeCloseTo(Math.abs(got.o[101] - r) / bound, 9);
   });
 
   it('the worst element is the largest error relative to the tolerance, not the largest absolute error', () => {
@@ -115,6 +116,45 @@ describe('compareResults', () => {
     expect(line).toMatch(
       /^PASS {2}o: abs \S+ rel \S+ {2}lse: abs \S+ rel \S+ {2}worst (o|lse)\[b=\d.*\] got \S+ ref \S+ {2}0\/136 failing$/,
     );
+  });
+});
+
+describe('tolerance scales with the magnitude of the values summed (issue 14)', () => {
+  // f16 V at ±65504 over two equally weighted keys: o is exactly 0, but every value summed is 65504.
+  const big = resolveProblem({
+    headsQ: 1,
+    headsKV: 1,
+    headDim: 16,
+    queriesPerSeq: 1,
+    kvDtype: 'f16',
+    segments: [{ id: 'a', length: 2 }],
+    sequences: [['a']],
+  });
+  const v = new Float32Array(32);
+  v.fill(65504, 0, 16);
+  v.fill(-65504, 16, 32);
+  const data = { spec: big, q: new Float32Array(16), kv: new Map([['a', { k: new Float32Array(32), v }]]) };
+  const exact = referenceAttention(data);
+
+  it('the reference gives each o element the magnitude it sums', () => {
+    expect(exact.o[3]).toBe(0);
+    expect(exact.oMagnitude[3]).toBe(65504);
+  });
+
+  it("f32 rounding at that magnitude passes (Hydragen's 3.7e-3 was a false FAIL)", () => {
+    const got = { o: Float32Array.from(exact.o), lse: Float32Array.from(exact.lse) };
+    got.o[3] = 3.7e-3;
+    expect(compareResults(big, exact, got).pass).toBe(true);
+    // Without the magnitudes (the old rule: atol + rtol |ref|) it failed.
+    expect(compareResults(big, { o: exact.o, lse: exact.lse }, got).pass).toBe(false);
+  });
+
+  it('an error beyond rounding at that magnitude still fails', () => {
+    const got = { o: Float32Array.from(exact.o), lse: Float32Array.from(exact.lse) };
+    got.o[3] = 100;
+    const c = compareResults(big, exact, got);
+    expect(c.pass).toBe(false);
+    expect(c.combined.worst?.label).toBe('o[b=0,h=0,i=0,d=3]');
   });
 });
 

@@ -100,7 +100,7 @@ describe('result import', () => {
     badSamples.entries[1].timing.samplesMs = [0.5, 'fast'];
     expect(importResultText(JSON.stringify(badSamples), 'samples.json')).toEqual({
       ok: false,
-      message: 'samples.json: entries[1].timing.samplesMs is not an array of finite numbers',
+      message: 'samples.json: entries[1].timing.samplesMs[1] ("fast") must be a finite number',
     });
   });
 
@@ -187,5 +187,16 @@ describe('chart data', () => {
       'naive · Apple M3 (cli)',
     ]);
     expect(d?.series[2].mid).toEqual([null, 1e6 / 0.003 / 1e9, null]);
+  });
+});
+
+describe('chartData is linear in entries (issue 14: 20,000 entries exhausted memory)', () => {
+  it("charts 50,000 entries (past the validator's cap, built directly) at once", () => {
+    // Two variants over 25,000 axis values: the old per-entry search for naive's entry was 1.25e9 steps.
+    const entries = Array.from({ length: 50_000 }, (_, i) => entry(i % 2 ? 'hydragen' : 'naive', i >> 1, 1 + (i % 7)));
+    const d = chartData('speedup', [{ result: file('big', entries), name: 'x' }]);
+    expect(d?.x).toHaveLength(25_000);
+    expect(d?.series.map((s) => s.label)).toEqual(['naive', 'hydragen']);
+    expect(d && pointCount(d)).toBe(50_000);
   });
 });

@@ -27,6 +27,15 @@ describe('run panel validation', () => {
     expect(errors.budgetMs).toBe('time budget ms ("x") must be a whole number');
   });
 
+  it('checks the compute ceiling size: 0 skips it, else a multiple of 128', () => {
+    const errors: RunErrors = {};
+    expect(resolveSettings({ ...defaultSettingsForm }, errors).matmulSize).toBe(2048);
+    expect(resolveSettings({ ...defaultSettingsForm, matmulSize: '0' }, errors).matmulSize).toBe(0);
+    expect(errors).toEqual({});
+    resolveSettings({ ...defaultSettingsForm, matmulSize: '1000' }, errors);
+    expect(errors.matmulSize).toMatch(/^compute ceiling size \(1000\): .*multiple of 128.*; 0 skips it$/);
+  });
+
   it('formats progress as config and run counts', () => {
     const p = { configIndex: 6, configCount: 20, label: 'naive', phase: 'timing', run: 13, runs: 50 };
     expect(formatProgress(p)).toBe('config 7/20 · naive · run 13/50');

@@ -30,7 +30,7 @@ describe('page URL state', () => {
       suite: 'custom',
       axis: 'prefix',
       values: '64,128,256',
-      settings: { warmupMs: '0', minRuns: '3', budgetMs: '0', seed: '42', ceilingMiB: '16' },
+      settings: { warmupMs: '0', minRuns: '3', budgetMs: '0', seed: '42', ceilingMiB: '16', matmulSize: '0' },
       results: ['h200-decode-anchors', 'h200-paged-long-f16'],
       autorun: true,
     };

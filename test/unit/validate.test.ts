@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProblemInput } from '../../src/problem/problem';
-import { ProblemError, resolveProblem } from '../../src/problem/validate';
+import { MAX_SEGMENTS, ProblemError, resolveProblem } from '../../src/problem/validate';
 
 const base = (): ProblemInput => ({
   headsQ: 4,
@@ -215,5 +215,27 @@ describe('resolveProblem: refusals name the field and the value', () => {
   it('carries the offending value', () => {
     expect(refusal(withFields({ headDim: 30 })).value).toBe(30);
     expect(refusal(withFields({ sequences: [['prefix'], ['x']] })).value).toBe('x');
+  });
+});
+
+describe('resolveProblem: time linear in the input (issue 14: one sequence of 65,536 segments took 22 s)', () => {
+  it('eight sequences each listing all 65,536 segments resolve in well under the timeout', { timeout: 15_000 }, () => {
+    const n = MAX_SEGMENTS;
+    const ids = Array.from({ length: n }, (_, j) => `s${j}`);
+    const input = {
+      headsQ: 1,
+      headsKV: 1,
+      headDim: 16,
+      queriesPerSeq: 1,
+      segments: ids.map((id) => ({ id, length: 1 })),
+      sequences: Array.from({ length: 8 }, () => ids),
+    };
+    // Quadratic duplicate checks made this 8 x 22 s; linear, it is a fraction of a second.
+    const spec = resolveProblem(input);
+    expect(spec.sequences[7]).toHaveLength(n);
+    // A duplicate at the very end is still found.
+    expect(() => resolveProblem({ ...input, sequences: [[...ids, 's0']] })).toThrow(
+      /sequences\[0\]\[65536\]: segment "s0" is listed twice/,
+    );
   });
 });
