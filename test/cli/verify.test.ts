@@ -47,27 +47,6 @@ describe('verify CLI', () => {
     await expect(verify([])).rejects.toThrow(/exactly one of --problem/);
   });
 
-  it("wraps auto's long variant so the table stays narrow; --wide prints it on one line", async () => {
-    const table = (log: string) => log.split('\n').slice(log.split('\n').findIndex((l) => l.startsWith('kernel ')));
-    const wrapped = await verify(['--preset', 'tiny', '--kernel', 'naive,auto']);
-    expect(wrapped.code, wrapped.log).toBe(0);
-    const lines = table(wrapped.log);
-    const result = lines[0].indexOf('result');
-    const rows = lines.filter((l) => /^(naive|auto) /.test(l));
-    expect(rows).toHaveLength(2);
-    for (const row of rows) expect(row.slice(result), wrapped.log).toBe('PASS');
-    // The variant column is at most 48 wide (auto's variant is twice that), its rest on lines below.
-    expect(lines[0].indexOf('max abs err'), wrapped.log).toBeLessThanOrEqual('kernel  '.length + 48 + 2);
-    expect(lines.length, wrapped.log).toBeGreaterThan(4);
-
-    const wide = await verify(['--preset', 'tiny', '--kernel', 'naive,auto', '--wide']);
-    const autoRow = table(wide.log).find((l) => l.startsWith('auto '));
-    expect(autoRow).toMatch(
-      /auto → paged \(.*\); no segment is shared, so nothing can be read once for many sequences +[0-9]/,
-    );
-    expect(table(wide.log)).toHaveLength(4);
-  });
-
   it('a broken problem directory is refused naming the file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'badproblem-'));
     await writeFile(join(dir, 'problem.json'), '{"headsQ": 6, "headsKV": 4}');
