@@ -83,6 +83,28 @@ export function describeDevice(gpu: GpuContext): DeviceReport {
 
 export const variantLabel = (v: BenchVariant): string => v.label ?? v.kernel;
 
+/** A result file of a suite's entries on this device (the attention and the matrix-product runners). */
+export function resultFile(
+  gpu: GpuContext,
+  clock: BenchResultFile['clock'],
+  settings: BenchSettings,
+  suite: Pick<BenchSuite, 'name' | 'description' | 'axis'>,
+  entries: BenchEntry[],
+  source = 'cli',
+): BenchResultFile {
+  return {
+    schema: RESULT_SCHEMA,
+    version: RESULT_VERSION,
+    createdAt: new Date().toISOString(),
+    source,
+    device: describeDevice(gpu),
+    clock,
+    settings,
+    suite: { name: suite.name, description: suite.description, axis: { ...suite.axis } },
+    entries,
+  };
+}
+
 /** Run every config of a suite. */
 export async function runSuite(
   gpu: GpuContext,
@@ -101,17 +123,7 @@ export async function runSuite(
   } finally {
     timer.destroy();
   }
-  return {
-    schema: RESULT_SCHEMA,
-    version: RESULT_VERSION,
-    createdAt: new Date().toISOString(),
-    source: hooks.source ?? 'cli',
-    device: describeDevice(gpu),
-    clock: timer.clock,
-    settings,
-    suite: { name: suite.name, description: suite.description, axis: { ...suite.axis } },
-    entries,
-  };
+  return resultFile(gpu, timer.clock, settings, suite, entries, hooks.source);
 }
 
 /** Run all variants of one config. */

@@ -33,22 +33,8 @@ export interface SharedTiles {
   readonly tileK: number;
   /** Threads per workgroup: a multiple of tileQ (wg / tileQ threads per row). */
   readonly wg: number;
-  /** Subgroup-matrix kernel only: each step's K/V copied into workgroup memory first. */
-  readonly staged?: boolean;
-  /** Subgroup-matrix kernel only: 16-row blocks a subgroup owns (MmaShape.rowBlocks). */
-  readonly rowBlocks?: number;
-  /** Subgroup-matrix kernel only: f16 padding of workgroup-memory rows (MmaShape.pad). */
-  readonly pad?: number;
-  /** Subgroup-matrix kernel only: next step's K/V prefetched into registers (MmaShape.prefetch). */
-  readonly prefetch?: boolean;
-  /** Subgroup-matrix kernel only: f32 padding of the scores' rows (MmaShape.sPad). */
-  readonly sPad?: number;
-  /** Subgroup-matrix kernel only: the queries' fragments held in registers (MmaShape.qInRegisters). */
-  readonly qInRegisters?: boolean;
-  /** Subgroup-matrix kernel only: the softmax written out (MmaShape.unrolledSoftmax). */
-  readonly unrolledSoftmax?: boolean;
-  /** Subgroup-matrix kernel only: unmasked whole steps and exp2 (MmaShape.fastSoftmax). */
-  readonly fastSoftmax?: boolean;
+  /** Subgroup-matrix kernel only: its shape (subgroups = wg / 32, step = tileK), from tilesOfMmaShape. */
+  readonly shape?: Omit<MmaShape, 'headDim'>;
 }
 
 /** Register budgets of the shader (MAX_RD, MAX_SK in hydragen-shared.wgsl). */
@@ -154,19 +140,11 @@ export const MMA_LADDER: readonly Omit<MmaShape, 'headDim'>[] = [
 ];
 
 /** The subgroup-matrix kernel's shape of `tiles` (a `matrix` tile from matrixTilesFor). */
-export const mmaShapeOf = (headDim: number, tiles: SharedTiles): MmaShape => ({
-  headDim,
-  subgroups: tiles.wg / MMA_SUBGROUP,
-  step: tiles.tileK,
-  ...(tiles.staged ? { staged: true } : {}),
-  ...((tiles.rowBlocks ?? 1) !== 1 ? { rowBlocks: tiles.rowBlocks } : {}),
-  ...((tiles.pad ?? 0) > 0 ? { pad: tiles.pad } : {}),
-  ...(tiles.prefetch ? { prefetch: true } : {}),
-  ...(tiles.sPad !== undefined ? { sPad: tiles.sPad } : {}),
-  ...(tiles.qInRegisters ? { qInRegisters: true } : {}),
-  ...(tiles.unrolledSoftmax ? { unrolledSoftmax: true } : {}),
-  ...(tiles.fastSoftmax ? { fastSoftmax: true } : {}),
-});
+export function mmaShapeOf(headDim: number, tiles: SharedTiles): MmaShape {
+  if (!tiles.shape)
+    throw new Error("mmaShapeOf: these tiles are the portable kernel's; they have no subgroup-matrix shape");
+  return { headDim, ...tiles.shape };
+}
 
 /** The tiles that run shape `s` (the inverse of mmaShapeOf). */
 export const tilesOfMmaShape = (s: Omit<MmaShape, 'headDim'>): SharedTiles => ({
@@ -174,14 +152,7 @@ export const tilesOfMmaShape = (s: Omit<MmaShape, 'headDim'>): SharedTiles => ({
   tileQ: s.subgroups * MMA_ROWS * (s.rowBlocks ?? 1),
   tileK: s.step,
   wg: s.subgroups * MMA_SUBGROUP,
-  ...(s.staged ? { staged: true } : {}),
-  ...((s.rowBlocks ?? 1) !== 1 ? { rowBlocks: s.rowBlocks } : {}),
-  ...((s.pad ?? 0) > 0 ? { pad: s.pad } : {}),
-  ...(s.prefetch ? { prefetch: true } : {}),
-  ...(s.sPad !== undefined ? { sPad: s.sPad } : {}),
-  ...(s.qInRegisters ? { qInRegisters: true } : {}),
-  ...(s.unrolledSoftmax ? { unrolledSoftmax: true } : {}),
-  ...(s.fastSoftmax ? { fastSoftmax: true } : {}),
+  shape: s,
 });
 
 /** Why shape `s` does not fit this device at `headDim`; null when it does. */

@@ -2,15 +2,8 @@ import type { MatrixProductConfig, MatrixProductSuite } from '../../../benches/s
 import type { GpuContext } from '../../gpu/context';
 import { GpuError } from '../../gpu/errors';
 import { createTimer, type GpuTimer } from '../../gpu/timer';
-import {
-  type BenchEntry,
-  type BenchResultFile,
-  type BenchSettings,
-  type CheckSummary,
-  RESULT_SCHEMA,
-  RESULT_VERSION,
-} from '../result';
-import { BenchCancelled, type BenchHooks, defaultSettings, describeDevice, timeKernel } from '../runner';
+import type { BenchEntry, BenchResultFile, BenchSettings, CheckSummary } from '../result';
+import { BenchCancelled, type BenchHooks, defaultSettings, resultFile, timeKernel } from '../runner';
 import { checkEntries, referenceEntries, sampleEntries } from './inputs';
 import { type PreparedMatmul, prepareMatmul } from './prepare';
 import { getMatmulVariant, inputsOf, matmulUnsupported } from './variants';
@@ -43,17 +36,7 @@ export async function runMatrixProductSuite(
   } finally {
     timer.destroy();
   }
-  return {
-    schema: RESULT_SCHEMA,
-    version: RESULT_VERSION,
-    createdAt: new Date().toISOString(),
-    source: hooks.source ?? 'cli',
-    device: describeDevice(gpu),
-    clock: timer.clock,
-    settings,
-    suite: { name: suite.name, description: suite.description, axis: { ...suite.axis } },
-    entries,
-  };
+  return resultFile(gpu, timer.clock, settings, suite, entries, hooks.source);
 }
 
 async function runSizes(
