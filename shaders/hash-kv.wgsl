@@ -26,15 +26,7 @@ struct FillParams {
 @group(0) @binding(2) var<storage, read_write> pool_k: array<u32>;
 @group(0) @binding(3) var<storage, read_write> pool_v: array<u32>;
 
-fn hash_mix(x: u32) -> u32 {
-  var h = x;
-  h ^= h >> 16u;
-  h *= 0x7feb352du;
-  h ^= h >> 15u;
-  h *= 0x846ca68bu;
-  h ^= h >> 16u;
-  return h;
-}
+// hash_mix (lowbias32) comes from shaders/lowbias32.wgsl, prepended by the host.
 
 fn hash_row_key(seed: u32, which: u32, head: u32, token: u32) -> u32 {
   return hash_mix(hash_mix(hash_mix(seed) ^ (2u * head + which)) ^ token);

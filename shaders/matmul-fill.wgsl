@@ -17,19 +17,10 @@ struct Params {
 
 const WG: u32 = 256u;
 
-// Chris Wellons' lowbias32.
-fn hash(x0: u32) -> u32 {
-  var x = x0;
-  x ^= x >> 16u;
-  x *= 0x7feb352du;
-  x ^= x >> 15u;
-  x *= 0x846ca68bu;
-  x ^= x >> 16u;
-  return x;
-}
+// hash_mix (lowbias32) comes from shaders/lowbias32.wgsl, prepended by the host.
 
 fn value(i: u32) -> f32 {
-  return f32(i32(hash(i + params.salt * 0x9e3779b9u) >> 28u) - 8) * 0.125;
+  return f32(i32(hash_mix(i + params.salt * 0x9e3779b9u) >> 28u) - 8) * 0.125;
 }
 
 @compute @workgroup_size(WG)

@@ -1,4 +1,5 @@
 import hashKvWgsl from '../../shaders/hash-kv.wgsl?raw';
+import lowbias32Wgsl from '../../shaders/lowbias32.wgsl?raw';
 import { bindBuffers } from '../gpu/bind-group';
 import { alignedBufferSize, uploadStorage, uploadUniform, writeBuffer } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/context';
@@ -72,7 +73,7 @@ export function createHashedPool(
   const pipeline = gpu.pipeline('hash-kv-fill', () => ({
     label: 'hash-kv fill',
     layout: 'auto',
-    compute: { module: gpu.shader('hash-kv', hashKvWgsl), entryPoint: 'fill' },
+    compute: { module: gpu.shader('hash-kv', lowbias32Wgsl + hashKvWgsl), entryPoint: 'fill' },
   }));
   const encoder = gpu.device.createCommandEncoder({ label: `hash fill ${label}` });
   const pass = encoder.beginComputePass({ label: `hash fill ${label}` });

@@ -1,3 +1,4 @@
+import { hashMix } from '../../problem/hash-kv';
 import type { CheckSummary } from '../result';
 import type { MatmulSize } from './variants';
 
@@ -18,20 +19,9 @@ export const SALT_B = 2;
 /** Half the step of the values a product can take (1/64): below it, only rounding; at it, a wrong value. */
 export const CHECK_TOLERANCE = 1 / 128;
 
-/** Chris Wellons' lowbias32, as in the fill shader. */
-export function lowbias32(x0: number): number {
-  let x = x0 >>> 0;
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x7feb352d);
-  x ^= x >>> 15;
-  x = Math.imul(x, 0x846ca68b);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
-
 /** Element `i` of the matrix filled with `salt`. */
 export const inputValue = (salt: number, i: number): number =>
-  ((lowbias32(i + Math.imul(salt, 0x9e3779b9)) >>> 28) - 8) / 8;
+  ((hashMix(i + Math.imul(salt, 0x9e3779b9)) >>> 28) - 8) / 8;
 
 /** An entry of C: row and column. */
 export type Entry = readonly [row: number, col: number];
@@ -47,7 +37,7 @@ export function sampleEntries(s: MatmulSize, count: number): Entry[] {
     [0, 0],
     [s.m - 1, s.n - 1],
   ];
-  for (let q = 2; q < count; q++) out.push([Math.floor(((q - 1) * s.m) / (count - 1)), lowbias32(q) % s.n]);
+  for (let q = 2; q < count; q++) out.push([Math.floor(((q - 1) * s.m) / (count - 1)), hashMix(q) % s.n]);
   return out;
 }
 

@@ -1,3 +1,4 @@
+import lowbias32Wgsl from '../../../shaders/lowbias32.wgsl?raw';
 import matmulFillWgsl from '../../../shaders/matmul-fill.wgsl?raw';
 import type { GpuContext } from '../../gpu/context';
 import { GpuError, withErrorScopes } from '../../gpu/errors';
@@ -126,7 +127,7 @@ async function fill(gpu: GpuContext, dst: GPUBuffer, count: number, salt: number
   const pipeline = gpu.pipeline(`matmul-fill:${entryPoint}`, () => ({
     label: `matmul ${entryPoint}`,
     layout: 'auto',
-    compute: { module: gpu.shader('matmul-fill', matmulFillWgsl), entryPoint },
+    compute: { module: gpu.shader('matmul-fill', lowbias32Wgsl + matmulFillWgsl), entryPoint },
   }));
   const params = device.createBuffer({ label: 'matmul fill params', size: 16, usage: UNIFORM | COPY_DST });
   device.queue.writeBuffer(params, 0, new Uint32Array([count, salt, 0, 0]));
